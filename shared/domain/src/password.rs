@@ -70,10 +70,22 @@ mod tests {
     #[test]
     fn each_rule_has_its_reason() {
         let name = user("reader01");
-        assert_eq!(Password::parse("Ab1!", Some(&name)).unwrap_err(), vec!["too_short"]);
-        assert_eq!(Password::parse(&"Ab1!".repeat(17), Some(&name)).unwrap_err(), vec!["too_long"]);
-        assert_eq!(Password::parse("abcdefgh1", Some(&name)).unwrap_err(), vec!["too_few_classes"]);
-        assert_eq!(Password::parse("abcdefghij", Some(&name)).unwrap_err(), vec!["too_few_classes"]);
+        assert_eq!(
+            Password::parse("Ab1!", Some(&name)).unwrap_err(),
+            vec!["too_short"]
+        );
+        assert_eq!(
+            Password::parse(&"Ab1!".repeat(17), Some(&name)).unwrap_err(),
+            vec!["too_long"]
+        );
+        assert_eq!(
+            Password::parse("abcdefgh1", Some(&name)).unwrap_err(),
+            vec!["too_few_classes"]
+        );
+        assert_eq!(
+            Password::parse("abcdefghij", Some(&name)).unwrap_err(),
+            vec!["too_few_classes"]
+        );
         assert_eq!(
             Password::parse("xxREADER01!!", Some(&name)).unwrap_err(),
             vec!["contains_username"]

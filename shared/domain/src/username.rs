@@ -4,9 +4,33 @@ use serde::{Deserialize, Serialize};
 
 /// Names that belong to the libraries' staff and systems, never to a member.
 const RESERVED: &[&str] = &[
-    "admin", "administrator", "root", "system", "library", "librarian", "staff", "operator", "manager",
-    "master", "webmaster", "support", "help", "helpdesk", "guest", "test", "null", "anonymous", "api",
-    "www", "mail", "sysop", "security", "privacy", "incheon", "official", "notice",
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "library",
+    "librarian",
+    "staff",
+    "operator",
+    "manager",
+    "master",
+    "webmaster",
+    "support",
+    "help",
+    "helpdesk",
+    "guest",
+    "test",
+    "null",
+    "anonymous",
+    "api",
+    "www",
+    "mail",
+    "sysop",
+    "security",
+    "privacy",
+    "incheon",
+    "official",
+    "notice",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -25,7 +49,9 @@ impl Username {
         }
         let folded = raw.to_ascii_lowercase();
         let starts_with_letter = folded.as_bytes()[0].is_ascii_lowercase();
-        let allowed = folded.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let allowed = folded
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !(starts_with_letter && allowed) {
             return Err("invalid_format");
         }

@@ -1,1 +1,15 @@
-//! placeholder
+//! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
+//! (`store`, `records`), upstream adapters and their local simulators (`sim`).
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod clock;
+pub mod http;
+pub mod identity_results;
+pub mod keys;
+pub mod local;
+pub mod passwords;
+pub mod records;
+pub mod sim;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,30 @@
+//! `local-api`: serves every route, the simulators and the embedded store on 127.0.0.1:${PORT:-3000}.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+
+use membership::local::{LocalApp, LocalOptions};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    membership::telemetry::init();
+    let port: u16 = match std::env::var("PORT") {
+        Ok(port) => port
+            .parse()
+            .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
+        Err(_) => 3000,
+    };
+    let app = LocalApp::new(LocalOptions::default());
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    tracing::info!(address = %listener.local_addr()?, store = "embedded", "local-api listening");
+    axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! One use case per user action. Each loads what it needs, lets the domain decide, and writes once,
+//! conditionally. `Failure` is every outcome a caller may be told about; `http` maps it, in one place.
+
+pub mod reference;
+pub mod signup;
+
+use std::sync::Arc;
+
+use membership_domain::consent::DocumentId;
+use membership_domain::signup::{AgeRuleError, SignupStep};
+use membership_domain::FieldError;
+
+use crate::clock::Clock;
+use crate::identity_results::IdentityProvider;
+use crate::keys::Keys;
+use crate::passwords::PasswordHasher;
+use crate::records::Records;
+use crate::store::StoreError;
+
+/// What every use case works with; built once per process and shared by every request.
+#[derive(Clone)]
+pub struct Service {
+    pub records: Records,
+    pub clock: Arc<dyn Clock>,
+    pub identity: Arc<dyn IdentityProvider>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub keys: Arc<Keys>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("the request body breaks the rules")]
+    Validation(Vec<FieldError>),
+    #[error("the password is too weak")]
+    WeakPassword(Vec<FieldError>),
+    #[error("no such sign-up")]
+    SignupNotFound,
+    #[error("the sign-up session expired")]
+    SignupExpired,
+    #[error("the sign-up token is wrong")]
+    SignupTokenInvalid,
+    #[error("the sign-up is at another step")]
+    WrongStep { expected: SignupStep },
+    #[error("a required consent was not given")]
+    ConsentRequired { missing: Vec<DocumentId> },
+    #[error("a consent names a version that is not current")]
+    ConsentVersionMismatch { field: String },
+    #[error("a consent names an unknown document")]
+    ConsentUnknownDocument { field: String },
+    #[error("the identity result is invalid")]
+    IdentityResultInvalid,
+    #[error("the identity result expired")]
+    IdentityResultExpired,
+    #[error("the identity result was used already")]
+    IdentityResultReplayed,
+    #[error(transparent)]
+    Age(#[from] AgeRuleError),
+    #[error("the person already holds a membership")]
+    MemberAlreadyExists { masked_username: String },
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the store is unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) | StoreError::Conflict => Failure::Unavailable(error),
+            other => Failure::Internal(Box::new(other)),
+        }
+    }
+}

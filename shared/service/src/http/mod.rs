@@ -1,0 +1,176 @@
+//! The HTTP API: one table of routes, from which every Lambda function, `cargo lambda watch` and
+//! the local server build their routers, so nothing about a route is written twice.
+
+pub mod extract;
+pub mod messages;
+pub mod problem;
+mod reference;
+mod signup;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{from_fn, Next};
+use axum::response::Response;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use tracing::Instrument;
+
+use self::messages::Lang;
+use self::problem::Problem;
+use crate::app::Service;
+
+/// The Lambda functions of the service; each serves the routes the table gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    StartSignup,
+    RecordConsent,
+    VerifyIdentity,
+    CompleteSignup,
+}
+
+impl Function {
+    pub const ALL: [Function; 4] = [
+        Function::StartSignup,
+        Function::RecordConsent,
+        Function::VerifyIdentity,
+        Function::CompleteSignup,
+    ];
+
+    /// The package and function name (`functions/<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::StartSignup => "start-signup",
+            Function::RecordConsent => "record-consent",
+            Function::VerifyIdentity => "verify-identity",
+            Function::CompleteSignup => "complete-signup",
+        }
+    }
+}
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub function: Function,
+}
+
+const fn route(method: Method, path: &'static str, function: Function) -> Route {
+    Route {
+        method,
+        path,
+        function,
+    }
+}
+
+/// Every public route of API.md and the function that serves it. `start-signup` also answers the
+/// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
+pub static ROUTES: [Route; 8] = [
+    route(Method::GET, "/healthz", Function::StartSignup),
+    route(Method::GET, "/v1/terms", Function::StartSignup),
+    route(Method::GET, "/v1/libraries", Function::StartSignup),
+    route(
+        Method::GET,
+        "/v1/usernames/{username}",
+        Function::StartSignup,
+    ),
+    route(Method::POST, "/v1/signups", Function::StartSignup),
+    route(
+        Method::POST,
+        "/v1/signups/{signupId}/consents",
+        Function::RecordConsent,
+    ),
+    route(
+        Method::POST,
+        "/v1/signups/{signupId}/identity",
+        Function::VerifyIdentity,
+    ),
+    route(
+        Method::POST,
+        "/v1/signups/{signupId}/member",
+        Function::CompleteSignup,
+    ),
+];
+
+fn handler(route: &Route) -> MethodRouter<Service> {
+    match (route.method.as_str(), route.path) {
+        ("GET", "/healthz") => get(reference::healthz),
+        ("GET", "/v1/terms") => get(reference::terms),
+        ("GET", "/v1/libraries") => get(reference::libraries),
+        ("GET", "/v1/usernames/{username}") => get(reference::username_availability),
+        ("POST", "/v1/signups") => post(signup::start_signup),
+        ("POST", "/v1/signups/{signupId}/consents") => post(signup::record_consent),
+        ("POST", "/v1/signups/{signupId}/identity") => post(signup::verify_identity),
+        ("POST", "/v1/signups/{signupId}/member") => post(signup::complete_signup),
+        (method, path) => unreachable!("route {method} {path} has no handler"),
+    }
+}
+
+/// The routes of `functions`, still waiting for their state.
+pub fn routes(functions: &[Function]) -> Router<Service> {
+    ROUTES
+        .iter()
+        .filter(|route| functions.contains(&route.function))
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, handler(route))
+        })
+}
+
+/// The router one Lambda function runs.
+pub fn function_router(service: Service, function: Function) -> Router {
+    finish(routes(&[function]).with_state(service))
+}
+
+/// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no
+/// route, `x-request-id`, the language of problems, and one log line per request.
+pub fn finish(router: Router) -> Router {
+    router
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+        })
+        .layer(from_fn(observe))
+}
+
+async fn observe(request: Request, next: Next) -> Response {
+    let request_id = match request
+        .extensions()
+        .get::<lambda_http::request::RequestContext>()
+    {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context
+            .request_id
+            .clone()
+            .unwrap_or_else(crate::keys::random_id),
+        _ => crate::keys::random_id(),
+    };
+    let lang = Lang::from_accept_language(
+        request
+            .headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let problem = response.extensions().get::<Arc<Problem>>().cloned();
+    if let (Some(problem), Lang::En) = (&problem, lang) {
+        response = problem.render(Lang::En);
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    tracing::info!(
+        parent: &span,
+        status = response.status().as_u16(),
+        code = problem.as_ref().map(|p| p.code).unwrap_or(""),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request completed"
+    );
+    response
+}

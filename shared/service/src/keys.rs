@@ -1,0 +1,178 @@
+//! The service's own secrets and the small pieces of cryptography built on them: random tokens,
+//! token hashes and peppered claim keys. Keys print as `[redacted]` and are wiped when dropped.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretSlice};
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A symmetric key of at least 256 bits.
+#[derive(Clone)]
+pub struct SecretKey(SecretSlice<u8>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key is not base64")]
+    NotBase64,
+    #[error("key is shorter than 32 bytes")]
+    TooShort,
+}
+
+impl SecretKey {
+    pub fn random() -> Self {
+        let mut bytes = vec![0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(bytes.into())
+    }
+
+    /// A key given as base64 (standard or URL-safe), as configuration and Secrets Manager hold it.
+    pub fn from_base64(encoded: &str) -> Result<Self, KeyError> {
+        let encoded = encoded.trim();
+        let bytes = URL_SAFE_NO_PAD
+            .decode(
+                encoded
+                    .trim_end_matches('=')
+                    .replace('+', "-")
+                    .replace('/', "_"),
+            )
+            .map_err(|_| KeyError::NotBase64)?;
+        if bytes.len() < 32 {
+            return Err(KeyError::TooShort);
+        }
+        Ok(Self(bytes.into()))
+    }
+
+    pub fn hmac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret())
+            .expect("HMAC takes keys of any length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    pub fn verify_hmac(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret())
+            .expect("HMAC takes keys of any length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.verify_slice(tag).is_ok()
+    }
+}
+
+/// The keys the service holds (DOMAIN.md, "Upstream systems and where their secrets live").
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// Verifies the identity provider's signed results.
+    pub identity_result: SecretKey,
+    /// Peppers the HMAC of a DI in person and child claims.
+    pub di_pepper: SecretKey,
+}
+
+impl Keys {
+    pub fn random() -> Self {
+        Self {
+            identity_result: SecretKey::random(),
+            di_pepper: SecretKey::random(),
+        }
+    }
+
+    /// The claim key of a person: the HMAC of their DI, so the table never holds the DI.
+    pub fn person_key(&self, di: &str) -> String {
+        hex(&self.di_pepper.hmac(&[b"person", di.as_bytes()]))
+    }
+
+    /// The claim key of a child: the guardian's person key with the child's name and birth date.
+    pub fn child_key(&self, guardian_key: &str, child_name: &str, birth_date: &str) -> String {
+        hex(&self.di_pepper.hmac(&[
+            b"child",
+            guardian_key.as_bytes(),
+            child_name.as_bytes(),
+            birth_date.as_bytes(),
+        ]))
+    }
+}
+
+/// A bearer token of 256 random bits, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Random identifiers of 128 bits for records (sign-ups, members).
+pub fn random_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// How a bearer token is stored: SHA-256 is enough for 256 random bits (no dictionary to try).
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Compares a presented token with a stored hash in constant time.
+pub fn token_matches(token: &str, stored_hash: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    token_hash(token)
+        .as_bytes()
+        .ct_eq(stored_hash.as_bytes())
+        .into()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_never_print() {
+        let keys = Keys::random();
+        assert_eq!(format!("{:?}", keys.di_pepper), "SecretKey([redacted])");
+    }
+
+    #[test]
+    fn claim_keys_depend_on_the_pepper() {
+        let (a, b) = (Keys::random(), Keys::random());
+        assert_eq!(a.person_key("di-1"), a.person_key("di-1"));
+        assert_ne!(a.person_key("di-1"), b.person_key("di-1"));
+        assert_ne!(a.person_key("di-1"), a.person_key("di-2"));
+    }
+
+    #[test]
+    fn short_or_garbled_keys_are_refused() {
+        assert!(matches!(
+            SecretKey::from_base64("c2hvcnQ="),
+            Err(KeyError::TooShort)
+        ));
+        assert!(matches!(
+            SecretKey::from_base64("not base64!"),
+            Err(KeyError::NotBase64)
+        ));
+        let long = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert!(SecretKey::from_base64(&long).is_ok());
+    }
+
+    #[test]
+    fn token_hashes_match_only_their_token() {
+        let token = random_token();
+        let stored = token_hash(&token);
+        assert!(token_matches(&token, &stored));
+        assert!(!token_matches(&random_token(), &stored));
+    }
+}

@@ -1,0 +1,69 @@
+//! Password hashing as a port: argon2id with the OWASP parameters in production, and any other
+//! implementation a test needs (one that counts the work done, say).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use membership_domain::password::Password;
+
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+pub trait PasswordHasher: Send + Sync + 'static {
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`), the only form a password is stored in.
+    fn hash(&self, password: &Password) -> Result<String, HashError>;
+    /// Whether `password` is the one `phc` was made from. A malformed `phc` is a mismatch.
+    fn verify(&self, password: &Password, phc: &str) -> bool;
+}
+
+/// argon2id, m = 19456 KiB, t = 2, p = 1 (OWASP Password Storage Cheat Sheet).
+pub struct Argon2id {
+    params: Params,
+}
+
+impl Argon2id {
+    pub fn owasp() -> Self {
+        Self {
+            params: Params::new(19_456, 2, 1, None).unwrap_or_default(),
+        }
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+}
+
+impl PasswordHasher for Argon2id {
+    fn hash(&self, password: &Password) -> Result<String, HashError> {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        self.argon2()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| HashError(e.to_string()))
+    }
+
+    fn verify(&self, password: &Password, phc: &str) -> bool {
+        PasswordHash::new(phc).is_ok_and(|parsed| {
+            self.argon2()
+                .verify_password(password.expose().as_bytes(), &parsed)
+                .is_ok()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_never_hold_the_password() {
+        let hasher = Argon2id::owasp();
+        let password = Password::presented("Library-Card-2026");
+        let phc = hasher.hash(&password).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(!phc.contains("Library-Card-2026"));
+        assert!(hasher.verify(&password, &phc));
+        assert!(!hasher.verify(&Password::presented("library-card-2026"), &phc));
+        assert!(!hasher.verify(&password, "not-a-hash"));
+    }
+}

@@ -1,0 +1,377 @@
+//! Records and how they sit in the one table (docs/architecture.md lists the keys). Every record is
+//! mapped here and nowhere else, over the `Table` port, so both stores keep the same invariants.
+
+use std::sync::Arc;
+
+use membership_domain::calendar::CalendarDate;
+use membership_domain::consent::ConsentAnswer;
+use membership_domain::contact::{Email, MobilePhone};
+use membership_domain::identity::PersonName;
+use membership_domain::library::Library;
+use membership_domain::loan_card::LoanCardNumber;
+use membership_domain::member::{Grade, MemberType};
+use membership_domain::signup::{Channel, RecordedConsent, SignupSession};
+use membership_domain::username::Username;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::store::{Condition, Item, Key, StoreError, Table, Write, PK, SK, TTL};
+
+/// The member record (`MEMBER#<id>` / `PROFILE`). For a child member, `name` and `birth_date` are the
+/// child's, and `guardian` names the adult who signed the child up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberRecord {
+    pub member_id: String,
+    pub username: Username,
+    pub password_hash: String,
+    pub name: PersonName,
+    pub birth_date: CalendarDate,
+    pub member_type: MemberType,
+    pub grade: Grade,
+    pub home_library: Library,
+    pub loan_card_number: LoanCardNumber,
+    pub email: Email,
+    pub phone: MobilePhone,
+    pub guardian: Option<GuardianRecord>,
+    /// The key of the person or child claim this member holds.
+    pub claim: ClaimRef,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub consent_renewed_at: OffsetDateTime,
+    pub credential_epoch: u32,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardianRecord {
+    pub name: PersonName,
+    /// The guardian's person key: how recovery finds the children a guardian signed up.
+    pub person_key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimKind {
+    Username,
+    Person,
+    Child,
+    Card,
+}
+
+impl ClaimKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            ClaimKind::Username => "USERNAME#",
+            ClaimKind::Person => "PERSON#",
+            ClaimKind::Child => "CHILD#",
+            ClaimKind::Card => "CARD#",
+        }
+    }
+
+    pub fn key(self, value: &str) -> Key {
+        Key::new(format!("{}{value}", self.prefix()), "CLAIM")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimRef {
+    pub kind: ClaimKind,
+    pub key: String,
+}
+
+/// A uniqueness claim: who holds a username, a person, a child or a loan-card number.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimRecord {
+    pub member_id: String,
+    /// For person and child claims: the holder's username, for the "already a member" hint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<Username>,
+    /// Usernames and loan-card numbers stay claimed after withdrawal, for good.
+    #[serde(default)]
+    pub retired: bool,
+}
+
+/// One consent answer in a member's history (`MEMBER#<id>` / `CONSENT#<at>#<n>#<document>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentHistoryRecord {
+    #[serde(flatten)]
+    pub answer: ConsentAnswer,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub channel: Channel,
+}
+
+/// Everything a completed sign-up writes, at once.
+pub struct NewMember {
+    pub member: MemberRecord,
+    pub consents: Vec<RecordedConsent>,
+    pub signup_id: String,
+    pub signup_version: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateMemberError {
+    #[error("the person or child already holds a membership")]
+    AlreadyMember,
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the loan-card number is taken")]
+    CardTaken,
+    #[error("the sign-up session changed or is gone")]
+    SignupChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct Records {
+    table: Arc<dyn Table>,
+}
+
+fn epoch(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp()
+}
+
+/// Builds an item from a record: its fields, the key, and a TTL for transient records.
+fn item_of<T: Serialize>(
+    key: &Key,
+    record: &T,
+    ttl: Option<OffsetDateTime>,
+) -> Result<Item, StoreError> {
+    let Value::Object(mut attrs) =
+        serde_json::to_value(record).map_err(|e| StoreError::Malformed(e.to_string()))?
+    else {
+        return Err(StoreError::Malformed("record is not an object".into()));
+    };
+    attrs.insert(PK.into(), Value::String(key.pk.clone()));
+    attrs.insert(SK.into(), Value::String(key.sk.clone()));
+    if let Some(ttl) = ttl {
+        attrs.insert(TTL.into(), Value::from(epoch(ttl)));
+    }
+    Ok(Item(attrs))
+}
+
+fn record_of<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_json::from_value(Value::Object(item.0)).map_err(|e| StoreError::Malformed(e.to_string()))
+}
+
+fn signup_key(id: &str) -> Key {
+    Key::new(format!("SIGNUP#{id}"), "SESSION")
+}
+
+fn member_key(id: &str) -> Key {
+    Key::new(format!("MEMBER#{id}"), "PROFILE")
+}
+
+fn used_result_key(transaction_id: &str) -> Key {
+    Key::new(format!("IDRESULT#{transaction_id}"), "USED")
+}
+
+/// How long a used-result marker outlives the result itself.
+const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
+
+impl Records {
+    pub fn new(table: Arc<dyn Table>) -> Self {
+        Self { table }
+    }
+
+    pub fn table(&self) -> &Arc<dyn Table> {
+        &self.table
+    }
+
+    /// A live item: absent when missing or when its TTL has passed (DynamoDB deletes lazily).
+    async fn live(&self, key: &Key, now: OffsetDateTime) -> Result<Option<Item>, StoreError> {
+        Ok(self
+            .table
+            .get(key)
+            .await?
+            .filter(|item| !item.is_expired(epoch(now))))
+    }
+
+    /// The sign-up session as stored, expired or not: an expired one is answered 410, not 404.
+    pub async fn signup(&self, id: &str) -> Result<Option<SignupSession>, StoreError> {
+        self.table
+            .get(&signup_key(id))
+            .await?
+            .map(record_of)
+            .transpose()
+    }
+
+    pub async fn create_signup(&self, session: &SignupSession) -> Result<(), StoreError> {
+        let item = item_of(&signup_key(&session.id), session, Some(session.expires_at))?;
+        self.table
+            .write(vec![Write::Put {
+                item,
+                condition: Condition::Absent,
+            }])
+            .await
+    }
+
+    /// Saves a changed session if nobody changed it since `session.version`; the saved version is one more.
+    pub async fn update_signup(&self, session: &mut SignupSession) -> Result<(), StoreError> {
+        let expected = session.version;
+        session.version += 1;
+        let item = item_of(&signup_key(&session.id), session, Some(session.expires_at))?;
+        let result = self
+            .table
+            .write(vec![Write::Put {
+                item,
+                condition: Condition::Version(expected),
+            }])
+            .await;
+        if result.is_err() {
+            session.version = expected;
+        }
+        result
+    }
+
+    pub async fn identity_result_used(
+        &self,
+        transaction_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .live(&used_result_key(transaction_id), now)
+            .await?
+            .is_some())
+    }
+
+    /// Marks a provider result as used; false when it already was (a replay that raced this one).
+    pub async fn use_identity_result(
+        &self,
+        transaction_id: &str,
+        result_expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let key = used_result_key(transaction_id);
+        let item = item_of(
+            &key,
+            &serde_json::json!({}),
+            Some(result_expires_at + USED_MARKER_MARGIN),
+        )?;
+        match self
+            .table
+            .write(vec![Write::Put {
+                item,
+                condition: Condition::AbsentOrExpired { now: epoch(now) },
+            }])
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn claim(
+        &self,
+        kind: ClaimKind,
+        value: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<ClaimRecord>, StoreError> {
+        self.live(&kind.key(value), now)
+            .await?
+            .map(record_of)
+            .transpose()
+    }
+
+    pub async fn member(&self, id: &str) -> Result<Option<MemberRecord>, StoreError> {
+        self.table
+            .get(&member_key(id))
+            .await?
+            .map(record_of)
+            .transpose()
+    }
+
+    /// Creates the member, its claims and consent history, and ends the sign-up session, in one
+    /// transaction: two racing sign-ups of one person or one username cannot both succeed, and a
+    /// cancelled one leaves nothing behind.
+    pub async fn create_member(&self, new: &NewMember) -> Result<(), CreateMemberError> {
+        let member = &new.member;
+        let id = &member.member_id;
+        let claim = |kind: ClaimKind, value: &str, username: Option<&Username>| {
+            let record = ClaimRecord {
+                member_id: id.clone(),
+                username: username.cloned(),
+                retired: false,
+            };
+            item_of(&kind.key(value), &record, None).map(|item| Write::Put {
+                item,
+                condition: Condition::Absent,
+            })
+        };
+        let mut writes = vec![
+            claim(member.claim.kind, &member.claim.key, Some(&member.username))?,
+            claim(ClaimKind::Username, member.username.as_str(), None)?,
+            claim(ClaimKind::Card, member.loan_card_number.as_str(), None)?,
+            Write::Delete {
+                key: signup_key(&new.signup_id),
+                condition: Condition::Version(new.signup_version),
+            },
+            Write::Put {
+                item: item_of(&member_key(id), member, None)?,
+                condition: Condition::Absent,
+            },
+        ];
+        if let Some(guardian) = &member.guardian {
+            let link = Key::new(
+                format!("GUARDIAN#{}", guardian.person_key),
+                format!("CHILD#{id}"),
+            );
+            let item = item_of(&link, &serde_json::json!({ "memberId": id }), None)?;
+            writes.push(Write::Put {
+                item,
+                condition: Condition::Absent,
+            });
+        }
+        for (n, consent) in new.consents.iter().enumerate() {
+            let at = consent
+                .at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            let key = Key::new(
+                format!("MEMBER#{id}"),
+                format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()),
+            );
+            let record = ConsentHistoryRecord {
+                answer: consent.answer.clone(),
+                at: consent.at,
+                channel: consent.channel.clone(),
+            };
+            writes.push(Write::Put {
+                item: item_of(&key, &record, None)?,
+                condition: Condition::Absent,
+            });
+        }
+        match self.table.write(writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { index }) => Err(match index {
+                Some(0) => CreateMemberError::AlreadyMember,
+                Some(1) => CreateMemberError::UsernameTaken,
+                Some(2) => CreateMemberError::CardTaken,
+                _ => CreateMemberError::SignupChanged,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn consent_history(
+        &self,
+        member_id: &str,
+    ) -> Result<Vec<ConsentHistoryRecord>, StoreError> {
+        self.table
+            .query(&format!("MEMBER#{member_id}"), "CONSENT#")
+            .await?
+            .into_iter()
+            .map(record_of)
+            .collect()
+    }
+}

@@ -1,0 +1,110 @@
+//! Simulated upstream systems for the local server (never deployed): an identity provider that
+//! mints signed results, and the clock. Their state lives in memory, never in the service's table,
+//! and their request bodies are never logged.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use membership_domain::calendar::CalendarDate;
+use membership_domain::identity::{Gender, Method, PersonName};
+use serde::Deserialize;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::clock::{AdjustableClock, Clock};
+use crate::http::extract::ApiJson;
+use crate::http::problem::Problem;
+use crate::identity_results::{ResultPayload, SignedResults};
+use crate::keys::{hex, random_id, SecretKey};
+
+#[derive(Clone)]
+pub struct Simulators {
+    pub provider: Arc<SignedResults>,
+    pub clock: Arc<AdjustableClock>,
+    /// The provider's site key for default DIs.
+    pub di_key: SecretKey,
+}
+
+impl Simulators {
+    /// The DI a provider gives when the caller names none: the same person (NFC name, birth date)
+    /// gets the same DI by phone or by I-PIN.
+    pub fn default_di(&self, name: &str, birth_date: &str) -> String {
+        let name: String = name.trim().nfc().collect();
+        hex(&self
+            .di_key
+            .hmac(&[b"di", name.as_bytes(), birth_date.as_bytes()]))
+    }
+
+    pub fn routes(self) -> Router {
+        Router::new()
+            .route("/_sim/identity-results", post(mint_identity_result))
+            .route("/_sim/clock", post(advance_clock))
+            .with_state(self)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IdentityResultBody {
+    method: Method,
+    name: String,
+    birth_date: String,
+    #[serde(default)]
+    gender: Option<Gender>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    di: Option<String>,
+}
+
+async fn mint_identity_result(
+    State(sim): State<Simulators>,
+    ApiJson(body): ApiJson<IdentityResultBody>,
+) -> Result<impl IntoResponse, Problem> {
+    let name = PersonName::parse(&body.name).map_err(|code| Problem::validation("/name", code))?;
+    let birth_date = CalendarDate::parse(&body.birth_date)
+        .map_err(|code| Problem::validation("/birthDate", code))?;
+    let di = match body.di {
+        Some(di) if !di.is_empty() && di.len() <= 128 => di,
+        Some(_) => return Err(Problem::validation("/di", "invalid_format")),
+        None => sim.default_di(name.as_str(), &birth_date.to_string()),
+    };
+    let payload = ResultPayload {
+        tx_id: random_id(),
+        method: body.method,
+        name: name.as_str().to_owned(),
+        birth_date: birth_date.to_string(),
+        gender: body.gender,
+        phone: body.phone,
+        di,
+        issued_at: sim.clock.now().unix_timestamp(),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "result": sim.provider.sign(&payload) })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockBody {
+    advance_seconds: i64,
+}
+
+async fn advance_clock(
+    State(sim): State<Simulators>,
+    ApiJson(body): ApiJson<ClockBody>,
+) -> Result<impl IntoResponse, Problem> {
+    if body.advance_seconds < 0 {
+        return Err(Problem::validation("/advanceSeconds", "invalid_value"));
+    }
+    let now = sim.clock.advance(body.advance_seconds);
+    Ok(Json(
+        json!({ "now": now.format(&Rfc3339).unwrap_or_default() }),
+    ))
+}

@@ -1,0 +1,99 @@
+//! The embedded store: the whole table in memory, with the same conditions and all-or-nothing
+//! transactions as DynamoDB, so the local server and the tests keep every invariant production does.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{Condition, Item, Key, StoreError, Table, Write};
+
+#[derive(Default)]
+pub struct MemoryTable {
+    items: Mutex<BTreeMap<Key, Item>>,
+}
+
+impl MemoryTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every item, for tests that look at all that was stored.
+    pub fn dump(&self) -> Vec<Item> {
+        self.lock().values().cloned().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, Item>> {
+        // A panic while holding the lock cannot leave a half-applied write: writes apply after every
+        // check has passed, in one loop without I/O, so the map is usable as it is.
+        self.items
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+pub(crate) fn holds(condition: Condition, current: Option<&Item>) -> bool {
+    match condition {
+        Condition::Always => true,
+        Condition::Absent => current.is_none(),
+        Condition::AbsentOrExpired { now } => current.is_none_or(|item| item.is_expired(now)),
+        Condition::Version(version) => current.is_some_and(|item| item.version() == Some(version)),
+        Condition::Present => current.is_some(),
+    }
+}
+
+#[async_trait]
+impl Table for MemoryTable {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let mut items = self.lock();
+        let single = writes.len() == 1;
+        let mut keys = Vec::with_capacity(writes.len());
+        for (index, write) in writes.iter().enumerate() {
+            let key = write
+                .key()
+                .ok_or_else(|| StoreError::Malformed("item without pk and sk".into()))?;
+            if keys.contains(&key) {
+                return Err(StoreError::Malformed(
+                    "two writes to one item in a transaction".into(),
+                ));
+            }
+            let condition = match write {
+                Write::Put { condition, .. }
+                | Write::Delete { condition, .. }
+                | Write::Check { condition, .. } => *condition,
+            };
+            if !holds(condition, items.get(&key)) {
+                return Err(StoreError::ConditionFailed {
+                    index: (!single).then_some(index),
+                });
+            }
+            keys.push(key);
+        }
+        for (write, key) in writes.into_iter().zip(keys) {
+            match write {
+                Write::Put { item, .. } => {
+                    items.insert(key, item);
+                }
+                Write::Delete { .. } => {
+                    items.remove(&key);
+                }
+                Write::Check { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let from = Key::new(pk, sk_prefix);
+        Ok(self
+            .lock()
+            .range(from..)
+            .take_while(|(key, _)| key.pk == pk && key.sk.starts_with(sk_prefix))
+            .map(|(_, item)| item.clone())
+            .collect())
+    }
+}

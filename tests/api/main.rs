@@ -1,0 +1,3 @@
+//! Every API test in one binary: HTTP against the local router, as clients use it.
+
+mod smoke;
