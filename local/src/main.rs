@@ -14,9 +14,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|_| format!("PORT must be a port number, not {port:?}"))?,
         Err(_) => 3000,
     };
-    let app = LocalApp::new(LocalOptions::default());
+    let (options, store) = LocalOptions::from_env().await?;
+    let app = LocalApp::new(options);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    tracing::info!(address = %listener.local_addr()?, store = "embedded", "local-api listening");
+    tracing::info!(address = %listener.local_addr()?, store, "local-api listening");
     axum::serve(
         listener,
         app.router

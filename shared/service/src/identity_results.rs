@@ -11,7 +11,9 @@ use membership_domain::identity::{Di, Gender, Method, PersonName, VerifiedIdenti
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::keys::SecretKey;
+use std::sync::Arc;
+
+use crate::secrets::KeyRing;
 
 const CONTEXT: &[u8] = b"idres.v1";
 
@@ -42,17 +44,21 @@ pub trait IdentityProvider: Send + Sync + 'static {
 }
 
 pub struct SignedResults {
-    key: SecretKey,
+    keys: Arc<KeyRing>,
 }
 
 impl SignedResults {
-    pub fn new(key: SecretKey) -> Self {
-        Self { key }
+    pub fn new(keys: Arc<KeyRing>) -> Self {
+        Self { keys }
     }
 
     pub fn sign(&self, payload: &ResultPayload) -> String {
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).unwrap_or_default());
-        let tag = self.key.hmac(&[CONTEXT, body.as_bytes()]);
+        let tag = self
+            .keys
+            .current()
+            .identity_result
+            .hmac(&[CONTEXT, body.as_bytes()]);
         format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag))
     }
 }
@@ -64,7 +70,12 @@ impl IdentityProvider for SignedResults {
         }
         let (body, tag) = result.split_once('.').ok_or(InvalidResult)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| InvalidResult)?;
-        if !self.key.verify_hmac(&[CONTEXT, body.as_bytes()], &tag) {
+        if !self
+            .keys
+            .current()
+            .identity_result
+            .verify_hmac(&[CONTEXT, body.as_bytes()], &tag)
+        {
             return Err(InvalidResult);
         }
         let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| InvalidResult)?;
@@ -88,6 +99,11 @@ impl IdentityProvider for SignedResults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::Keys;
+
+    fn provider() -> SignedResults {
+        SignedResults::new(Arc::new(KeyRing::fixed(Keys::random())))
+    }
 
     fn payload(method: Method) -> ResultPayload {
         ResultPayload {
@@ -104,7 +120,7 @@ mod tests {
 
     #[test]
     fn a_signed_result_verifies_for_its_method_only() {
-        let provider = SignedResults::new(SecretKey::random());
+        let provider = provider();
         let result = provider.sign(&payload(Method::Phone));
         let verified = provider.verify(Method::Phone, &result).unwrap();
         assert_eq!(verified.name.as_str(), "김하늘");
@@ -117,9 +133,9 @@ mod tests {
 
     #[test]
     fn another_key_or_a_changed_byte_is_refused() {
-        let provider = SignedResults::new(SecretKey::random());
+        let provider = provider();
         let result = provider.sign(&payload(Method::Ipin));
-        let stranger = SignedResults::new(SecretKey::random());
+        let stranger = super::tests::provider();
         assert!(stranger.verify(Method::Ipin, &result).is_err());
         let mut tampered = result.into_bytes();
         tampered[3] ^= 1;

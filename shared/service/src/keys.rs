@@ -22,8 +22,6 @@ impl std::fmt::Debug for SecretKey {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("key is not base64")]
-    NotBase64,
     #[error("key is shorter than 32 bytes")]
     TooShort,
 }
@@ -35,21 +33,13 @@ impl SecretKey {
         Self(bytes.into())
     }
 
-    /// A key given as base64 (standard or URL-safe), as configuration and Secrets Manager hold it.
-    pub fn from_base64(encoded: &str) -> Result<Self, KeyError> {
-        let encoded = encoded.trim();
-        let bytes = URL_SAFE_NO_PAD
-            .decode(
-                encoded
-                    .trim_end_matches('=')
-                    .replace('+', "-")
-                    .replace('/', "_"),
-            )
-            .map_err(|_| KeyError::NotBase64)?;
-        if bytes.len() < 32 {
+    /// A key as Secrets Manager generates and holds it: a string of at least 32 bytes, used as it is.
+    pub fn from_text(text: &str) -> Result<Self, KeyError> {
+        let text = text.trim();
+        if text.len() < 32 {
             return Err(KeyError::TooShort);
         }
-        Ok(Self(bytes.into()))
+        Ok(Self(text.as_bytes().to_vec().into()))
     }
 
     pub fn hmac(&self, parts: &[&[u8]]) -> [u8; 32] {
@@ -155,17 +145,12 @@ mod tests {
     }
 
     #[test]
-    fn short_or_garbled_keys_are_refused() {
+    fn short_keys_are_refused() {
         assert!(matches!(
-            SecretKey::from_base64("c2hvcnQ="),
+            SecretKey::from_text("short"),
             Err(KeyError::TooShort)
         ));
-        assert!(matches!(
-            SecretKey::from_base64("not base64!"),
-            Err(KeyError::NotBase64)
-        ));
-        let long = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        assert!(SecretKey::from_base64(&long).is_ok());
+        assert!(SecretKey::from_text(&"k".repeat(32)).is_ok());
     }
 
     #[test]

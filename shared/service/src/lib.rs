@@ -3,13 +3,16 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod aws;
 pub mod clock;
 pub mod http;
 pub mod identity_results;
 pub mod keys;
+pub mod lambda;
 pub mod local;
 pub mod passwords;
 pub mod records;
+pub mod secrets;
 pub mod sim;
 pub mod store;
 pub mod telemetry;

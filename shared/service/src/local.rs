@@ -12,7 +12,10 @@ use crate::identity_results::SignedResults;
 use crate::keys::{Keys, SecretKey};
 use crate::passwords::{Argon2id, PasswordHasher};
 use crate::records::Records;
+use crate::secrets::KeyRing;
 use crate::sim::Simulators;
+use crate::store::definition::TableDefinition;
+use crate::store::dynamodb::DynamoTable;
 use crate::store::memory::MemoryTable;
 use crate::store::Table;
 
@@ -36,18 +39,61 @@ impl Default for LocalOptions {
     }
 }
 
+/// Which store a local run uses: the embedded one, unless `DYNAMODB_ENDPOINT` is set.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStoreError {
+    #[error(transparent)]
+    Definition(#[from] crate::store::definition::DefinitionError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl LocalOptions {
+    /// DynamoDB at `DYNAMODB_ENDPOINT` (credentials and region from the usual AWS variables), table
+    /// `${TABLE_NAME:-membership}` created from `template.yaml` when missing; else the embedded store.
+    pub async fn from_env() -> Result<(Self, &'static str), LocalStoreError> {
+        match std::env::var("DYNAMODB_ENDPOINT") {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                let name = std::env::var("TABLE_NAME")
+                    .ok()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| "membership".into());
+                let table = dynamodb_table(&endpoint, &name).await?;
+                Ok((
+                    Self {
+                        table: Arc::new(table),
+                        ..Self::default()
+                    },
+                    "dynamodb",
+                ))
+            }
+            _ => Ok((Self::default(), "embedded")),
+        }
+    }
+}
+
+/// A DynamoDB table at `endpoint`, created from `template.yaml`'s definition when it does not exist.
+pub async fn dynamodb_table(endpoint: &str, name: &str) -> Result<DynamoTable, LocalStoreError> {
+    let config = crate::aws::sdk_config(Some(endpoint)).await;
+    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), name);
+    table
+        .create_if_missing(&TableDefinition::from_template()?)
+        .await?;
+    Ok(table)
+}
+
 impl LocalApp {
     /// Fresh keys every start: the simulated provider and the service share them in this process.
     pub fn new(options: LocalOptions) -> Self {
-        let keys = Keys::random();
+        let keys = Arc::new(KeyRing::fixed(Keys::random()));
         let clock = Arc::new(AdjustableClock::default());
-        let provider = Arc::new(SignedResults::new(keys.identity_result.clone()));
+        let provider = Arc::new(SignedResults::new(keys.clone()));
         let service = Service {
             records: Records::new(options.table),
             clock: clock.clone(),
             identity: provider.clone(),
             hasher: options.hasher,
-            keys: Arc::new(keys),
+            keys,
         };
         let simulators = Simulators {
             provider,

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::store::{Condition, Item, Key, StoreError, Table, Write, PK, SK, TTL};
+use crate::store::{
+    Condition, Item, Key, StoreError, Table, Write, DUE_PK, DUE_SHARDS, DUE_SK, PK, SK, TTL,
+};
 
 /// The member record (`MEMBER#<id>` / `PROFILE`). For a child member, `name` and `birth_date` are the
 /// child's, and `guardian` names the adult who signed the child up.
@@ -155,8 +157,34 @@ fn item_of<T: Serialize>(
     attrs.insert(SK.into(), Value::String(key.sk.clone()));
     if let Some(ttl) = ttl {
         attrs.insert(TTL.into(), Value::from(epoch(ttl)));
+        let (due_pk, due_sk) = due_keys(key, ttl);
+        attrs.insert(DUE_PK.into(), Value::String(due_pk));
+        attrs.insert(DUE_SK.into(), Value::String(due_sk));
     }
     Ok(Item(attrs))
+}
+
+/// Where an item that falls due at `at` sits in the `due` index: its UTC hour bucket, one of a few
+/// shards chosen by its key, and a sort key that orders by due time.
+pub fn due_keys(key: &Key, at: OffsetDateTime) -> (String, String) {
+    let shard = key
+        .pk
+        .bytes()
+        .chain(key.sk.bytes())
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % DUE_SHARDS;
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let bucket = format!(
+        "{:04}-{:02}-{:02}T{:02}",
+        at.year(),
+        at.month() as u8,
+        at.day(),
+        at.hour()
+    );
+    (
+        format!("DUE#{bucket}#{shard}"),
+        format!("{:012}#{}#{}", epoch(at), key.pk, key.sk),
+    )
 }
 
 fn record_of<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {

@@ -12,9 +12,9 @@ use membership_domain::FieldError;
 
 use crate::clock::Clock;
 use crate::identity_results::IdentityProvider;
-use crate::keys::Keys;
 use crate::passwords::PasswordHasher;
 use crate::records::Records;
+use crate::secrets::KeyRing;
 use crate::store::StoreError;
 
 /// What every use case works with; built once per process and shared by every request.
@@ -24,7 +24,7 @@ pub struct Service {
     pub clock: Arc<dyn Clock>,
     pub identity: Arc<dyn IdentityProvider>,
     pub hasher: Arc<dyn PasswordHasher>,
-    pub keys: Arc<Keys>,
+    pub keys: Arc<KeyRing>,
 }
 
 #[derive(Debug, thiserror::Error)]

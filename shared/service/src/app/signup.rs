@@ -194,7 +194,7 @@ impl Service {
             identity.birth_date.date(),
             seoul_date(now),
         )?;
-        let claim_key = self.keys.person_key(identity.di.expose());
+        let claim_key = self.keys.current().person_key(identity.di.expose());
         if role == Role::Applicant {
             if let Some(claim) = self
                 .records
@@ -241,7 +241,7 @@ impl Service {
                 None,
             ),
             Some((child_name, child_birth)) => {
-                let key = self.keys.child_key(
+                let key = self.keys.current().child_key(
                     &verified.claim_key,
                     child_name.as_str(),
                     &child_birth.to_string(),

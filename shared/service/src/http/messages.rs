@@ -58,10 +58,9 @@ pub fn problem_text(code: &str, lang: Lang) -> (&'static str, &'static str) {
             ("입력값 오류", "입력한 내용을 확인해 주세요."),
             ("Validation failed", "Some fields are missing or invalid."),
         ),
-        "not_found" => (
-            ("찾을 수 없음", "요청한 주소를 찾을 수 없습니다."),
-            ("Not found", "There is nothing at this address."),
-        ),
+        "not_found" => {
+            (("찾을 수 없음", "요청한 주소를 찾을 수 없습니다."), ("Not found", "There is nothing at this address."))
+        }
         "method_not_allowed" => (
             ("허용되지 않는 메서드", "이 주소는 요청한 메서드를 지원하지 않습니다."),
             ("Method not allowed", "This address does not support the request method."),
@@ -88,7 +87,10 @@ pub fn problem_text(code: &str, lang: Lang) -> (&'static str, &'static str) {
         ),
         "consent.version_mismatch" => (
             ("약관 버전 불일치", "약관이 변경되었습니다. 최신 약관을 확인한 뒤 다시 동의해 주세요."),
-            ("Consent version mismatch", "The document has changed; please review the current version and agree again."),
+            (
+                "Consent version mismatch",
+                "The document has changed; please review the current version and agree again.",
+            ),
         ),
         "consent.unknown_document" => (
             ("알 수 없는 약관", "이 단계에서 동의할 수 없는 문서입니다."),
@@ -171,7 +173,10 @@ pub fn problem_text(code: &str, lang: Lang) -> (&'static str, &'static str) {
             ("Not an Incheon resident", "Only residents registered in Incheon can certify as Incheon citizens."),
         ),
         "certification.dls_rejected" => (
-            ("DLS 인증 실패", "DLS 회원 정보를 확인할 수 없습니다. DLS 아이디/패스워드를 모를 경우 해당 학교에 문의해 주세요."),
+            (
+                "DLS 인증 실패",
+                "DLS 회원 정보를 확인할 수 없습니다. DLS 아이디/패스워드를 모를 경우 해당 학교에 문의해 주세요.",
+            ),
             ("DLS rejected", "The school library system could not confirm the account. Ask your school if unsure."),
         ),
         "certification.rate_limited" => (
@@ -217,9 +222,13 @@ pub fn field_message(code: &str, lang: Lang) -> &'static str {
             "영문 대·소문자, 숫자, 특수문자 중 3종류 이상(10자 이상은 2종류 이상)을 사용해야 합니다.",
             "Use at least three of lower case, upper case, digits and symbols (two for 10 characters or more).",
         ),
-        "contains_username" => ("비밀번호에 아이디를 포함할 수 없습니다.", "The password may not contain the username."),
+        "contains_username" => {
+            ("비밀번호에 아이디를 포함할 수 없습니다.", "The password may not contain the username.")
+        }
         "unknown_library" => ("소속 9개 기관 중 하나를 선택해 주세요.", "Choose one of the nine institutions."),
-        "not_allowed" => ("이 회원유형에서는 입력할 수 없는 항목입니다.", "This field is not allowed for this member type."),
+        "not_allowed" => {
+            ("이 회원유형에서는 입력할 수 없는 항목입니다.", "This field is not allowed for this member type.")
+        }
         "not_agreed" => ("동의가 필요합니다.", "Agreement is required."),
         "invalid_check_digit" => ("검증 숫자가 올바르지 않습니다.", "The check digit is wrong."),
         _ => ("값이 올바르지 않습니다.", "This value is invalid."),

@@ -2,6 +2,8 @@
 //! conditional writes and all-or-nothing transactions. Records are mapped to items once (see
 //! `records`), so the in-memory and DynamoDB adapters differ only in how they keep items.
 
+pub mod definition;
+pub mod dynamodb;
 pub mod memory;
 
 use async_trait::async_trait;
@@ -12,6 +14,12 @@ pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 /// Epoch seconds after which DynamoDB's TTL may delete the item; reads treat it as absent from then.
 pub const TTL: &str = "ttl";
+/// The sparse index of items due for the purge job: `duePk` = `DUE#<yyyy-mm-ddThh>#<shard>`,
+/// `dueSk` = `<epoch seconds>#<pk>#<sk>`. Hour buckets split into shards keep partitions cool.
+pub const DUE_INDEX: &str = "due";
+pub const DUE_PK: &str = "duePk";
+pub const DUE_SK: &str = "dueSk";
+pub const DUE_SHARDS: u32 = 4;
 /// Optimistic-concurrency counter of records that are updated in place.
 pub const VERSION: &str = "version";
 

@@ -1,0 +1,75 @@
+//! What every function's `main` does: logs, configuration and state built once, then serve its
+//! routes. Missing configuration stops the function at start; nothing falls back silently.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::Response;
+
+use crate::app::Service;
+use crate::clock::SystemClock;
+use crate::http::{function_router, Function};
+use crate::identity_results::SignedResults;
+use crate::passwords::Argon2id;
+use crate::records::Records;
+use crate::secrets::{KeyRing, SecretIds, SecretsManager};
+use crate::store::dynamodb::DynamoTable;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+}
+
+fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
+/// How long keys are used before Secrets Manager is asked again.
+const SECRET_REFRESH: Duration = Duration::from_secs(15 * 60);
+
+/// The service as deployed: DynamoDB table `TABLE_NAME`, keys from the secrets named by
+/// `IDENTITY_SECRET_ID` and `PEPPER_SECRET_ID`.
+pub async fn production_service() -> Result<Service, ConfigError> {
+    let table_name = required("TABLE_NAME")?;
+    let ids = SecretIds {
+        identity: required("IDENTITY_SECRET_ID")?,
+        pepper: required("PEPPER_SECRET_ID")?,
+    };
+    let config = crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref()).await;
+    let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(
+        &config,
+    )));
+    let keys = Arc::new(KeyRing::load(secrets, ids, SECRET_REFRESH).await?);
+    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
+    Ok(Service {
+        records: Records::new(Arc::new(table)),
+        clock: Arc::new(SystemClock),
+        identity: Arc::new(SignedResults::new(keys.clone())),
+        hasher: Arc::new(Argon2id::owasp()),
+        keys,
+    })
+}
+
+/// Runs one function: its routes from the shared table, on the production service.
+pub async fn run(function: Function) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init();
+    let service = production_service().await.inspect_err(|error| {
+        tracing::error!(error = %error, function = function.name(), "configuration incomplete; not starting");
+    })?;
+    let keys = service.keys.clone();
+    let router = function_router(service, function).layer(from_fn_with_state(keys, refresh_keys));
+    lambda_http::run(router).await
+}
+
+async fn refresh_keys(State(keys): State<Arc<KeyRing>>, request: Request, next: Next) -> Response {
+    keys.refresh_if_stale().await;
+    next.run(request).await
+}

@@ -1,0 +1,279 @@
+//! Upstream keys from AWS Secrets Manager: one JSON secret per system, fetched once per container
+//! and refreshed on use when older than the refresh interval. A missing or malformed secret stops
+//! the container at start (config fails closed); a failed refresh keeps the keys already held.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::keys::{KeyError, Keys, SecretKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("secret {id} could not be read")]
+    Unreachable {
+        id: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("secret {id} has no string field {field}")]
+    MissingField { id: String, field: &'static str },
+    #[error("secret {id} field {field} is not a usable key")]
+    BadKey {
+        id: String,
+        field: &'static str,
+        #[source]
+        source: KeyError,
+    },
+}
+
+/// Where secrets come from: Secrets Manager in production, a fixed map in tests.
+#[async_trait]
+pub trait SecretSource: Send + Sync + 'static {
+    /// The secret's string value, parsed as JSON.
+    async fn secret(&self, id: &str) -> Result<Value, SecretError>;
+}
+
+pub struct SecretsManager {
+    client: aws_sdk_secretsmanager::Client,
+}
+
+impl SecretsManager {
+    pub fn new(client: aws_sdk_secretsmanager::Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl SecretSource for SecretsManager {
+    async fn secret(&self, id: &str) -> Result<Value, SecretError> {
+        let unreachable =
+            |source: Box<dyn std::error::Error + Send + Sync>| SecretError::Unreachable {
+                id: id.to_owned(),
+                source,
+            };
+        let output = self
+            .client
+            .get_secret_value()
+            .secret_id(id)
+            .send()
+            .await
+            .map_err(|e| unreachable(Box::new(e)))?;
+        let text = output
+            .secret_string()
+            .ok_or_else(|| unreachable("the secret holds no string".into()))?;
+        serde_json::from_str(text).map_err(|_| unreachable("the secret is not JSON".into()))
+    }
+}
+
+/// The ids of the secrets the service reads (environment: `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`).
+#[derive(Debug, Clone)]
+pub struct SecretIds {
+    /// `{ "resultKey": "..." }`: verifies identity-provider results.
+    pub identity: String,
+    /// `{ "pepper": "..." }`: peppers DI hashes in person and child claims.
+    pub pepper: String,
+}
+
+async fn key_field(
+    source: &dyn SecretSource,
+    id: &str,
+    field: &'static str,
+) -> Result<SecretKey, SecretError> {
+    let secret = source.secret(id).await?;
+    let text =
+        secret
+            .get(field)
+            .and_then(Value::as_str)
+            .ok_or_else(|| SecretError::MissingField {
+                id: id.to_owned(),
+                field,
+            })?;
+    SecretKey::from_text(text).map_err(|source| SecretError::BadKey {
+        id: id.to_owned(),
+        field,
+        source,
+    })
+}
+
+async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, SecretError> {
+    Ok(Keys {
+        identity_result: key_field(source, &ids.identity, "resultKey").await?,
+        di_pepper: key_field(source, &ids.pepper, "pepper").await?,
+    })
+}
+
+struct Loaded {
+    keys: Arc<Keys>,
+    at: Instant,
+}
+
+/// The keys in use, and how to refresh them.
+pub struct KeyRing {
+    current: RwLock<Loaded>,
+    refresh: Option<(Arc<dyn SecretSource>, SecretIds, Duration)>,
+}
+
+impl KeyRing {
+    /// Keys that never change (the local server's, the tests').
+    pub fn fixed(keys: Keys) -> Self {
+        Self {
+            current: RwLock::new(Loaded {
+                keys: Arc::new(keys),
+                at: Instant::now(),
+            }),
+            refresh: None,
+        }
+    }
+
+    /// Loads every key now, failing when any is missing, and refreshes them every `refresh_every`.
+    pub async fn load(
+        source: Arc<dyn SecretSource>,
+        ids: SecretIds,
+        refresh_every: Duration,
+    ) -> Result<Self, SecretError> {
+        let keys = load(source.as_ref(), &ids).await?;
+        Ok(Self {
+            current: RwLock::new(Loaded {
+                keys: Arc::new(keys),
+                at: Instant::now(),
+            }),
+            refresh: Some((source, ids, refresh_every)),
+        })
+    }
+
+    pub fn current(&self) -> Arc<Keys> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .keys
+            .clone()
+    }
+
+    /// Fetches the keys again when they are older than the refresh interval. A failure is logged
+    /// and the keys already held stay in use.
+    pub async fn refresh_if_stale(&self) {
+        let Some((source, ids, every)) = &self.refresh else {
+            return;
+        };
+        let stale = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .at
+            .elapsed()
+            >= *every;
+        if !stale {
+            return;
+        }
+        match load(source.as_ref(), ids).await {
+            Ok(keys) => {
+                *self
+                    .current
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Loaded {
+                    keys: Arc::new(keys),
+                    at: Instant::now(),
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "secret refresh failed; keeping the keys held")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    struct Fixed(Mutex<HashMap<String, Value>>);
+
+    #[async_trait]
+    impl SecretSource for Fixed {
+        async fn secret(&self, id: &str) -> Result<Value, SecretError> {
+            self.0
+                .lock()
+                .unwrap()
+                .get(id)
+                .cloned()
+                .ok_or_else(|| SecretError::Unreachable {
+                    id: id.to_owned(),
+                    source: "no such secret".into(),
+                })
+        }
+    }
+
+    fn ids() -> SecretIds {
+        SecretIds {
+            identity: "identity".into(),
+            pepper: "pepper".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_or_field_fails_closed() {
+        let source = Arc::new(Fixed(Mutex::new(HashMap::from([(
+            "identity".to_owned(),
+            serde_json::json!({ "resultKey": "r".repeat(40) }),
+        )]))));
+        assert!(matches!(
+            KeyRing::load(source.clone(), ids(), Duration::from_secs(60)).await,
+            Err(SecretError::Unreachable { .. })
+        ));
+        source
+            .0
+            .lock()
+            .unwrap()
+            .insert("pepper".into(), serde_json::json!({ "salt": "x" }));
+        assert!(matches!(
+            KeyRing::load(source.clone(), ids(), Duration::from_secs(60)).await,
+            Err(SecretError::MissingField {
+                field: "pepper",
+                ..
+            })
+        ));
+        source
+            .0
+            .lock()
+            .unwrap()
+            .insert("pepper".into(), serde_json::json!({ "pepper": "short" }));
+        assert!(matches!(
+            KeyRing::load(source, ids(), Duration::from_secs(60)).await,
+            Err(SecretError::BadKey { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn stale_keys_are_refreshed_and_a_failed_refresh_keeps_them() {
+        let source = Arc::new(Fixed(Mutex::new(HashMap::from([
+            (
+                "identity".to_owned(),
+                serde_json::json!({ "resultKey": "a".repeat(40) }),
+            ),
+            (
+                "pepper".to_owned(),
+                serde_json::json!({ "pepper": "p".repeat(40) }),
+            ),
+        ]))));
+        let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO)
+            .await
+            .unwrap();
+        let before = ring.current().person_key("di");
+        source.0.lock().unwrap().insert(
+            "pepper".into(),
+            serde_json::json!({ "pepper": "q".repeat(40) }),
+        );
+        ring.refresh_if_stale().await;
+        let after = ring.current().person_key("di");
+        assert_ne!(before, after);
+        source.0.lock().unwrap().clear();
+        ring.refresh_if_stale().await;
+        assert_eq!(ring.current().person_key("di"), after);
+    }
+}

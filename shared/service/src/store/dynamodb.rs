@@ -1,0 +1,436 @@
+//! The `Table` port on Amazon DynamoDB: conditional puts and deletes, `TransactWriteItems` for
+//! all-or-nothing writes, strongly consistent reads. Items are mapped with serde_dynamo.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+use serde_json::Value;
+
+use super::definition::TableDefinition;
+use super::{Condition, Item, Key, StoreError, Table, Write, PK, SK, TTL, VERSION};
+
+#[derive(Clone)]
+pub struct DynamoTable {
+    client: Client,
+    name: String,
+}
+
+type Attributes = HashMap<String, AttributeValue>;
+
+/// A condition as DynamoDB writes it: the expression and its placeholders.
+#[derive(Default)]
+struct Expression {
+    text: Option<String>,
+    names: HashMap<String, String>,
+    values: Attributes,
+}
+
+fn expression(condition: Condition) -> Expression {
+    let mut expr = Expression::default();
+    match condition {
+        Condition::Always => {}
+        Condition::Absent => expr.text = Some("attribute_not_exists(#pk)".into()),
+        Condition::Present => expr.text = Some("attribute_exists(#pk)".into()),
+        Condition::AbsentOrExpired { now } => {
+            expr.text = Some("attribute_not_exists(#pk) OR #ttl <= :now".into());
+            expr.names.insert("#ttl".into(), TTL.into());
+            expr.values
+                .insert(":now".into(), AttributeValue::N(now.to_string()));
+        }
+        Condition::Version(version) => {
+            expr.text = Some("#version = :version".into());
+            expr.names.insert("#version".into(), VERSION.into());
+            expr.values
+                .insert(":version".into(), AttributeValue::N(version.to_string()));
+        }
+    }
+    if expr
+        .text
+        .as_deref()
+        .is_some_and(|text| text.contains("#pk"))
+    {
+        expr.names.insert("#pk".into(), PK.into());
+    }
+    expr
+}
+
+fn attributes_of(item: Item) -> Result<Attributes, StoreError> {
+    serde_dynamo::to_item(Value::Object(item.0)).map_err(|e| StoreError::Malformed(e.to_string()))
+}
+
+fn item_from(attributes: Attributes) -> Result<Item, StoreError> {
+    match serde_dynamo::from_item(attributes).map_err(|e| StoreError::Malformed(e.to_string()))? {
+        Value::Object(map) => Ok(Item(map)),
+        _ => Err(StoreError::Malformed("item is not a map".into())),
+    }
+}
+
+fn key_attributes(key: &Key) -> Attributes {
+    HashMap::from([
+        (PK.into(), AttributeValue::S(key.pk.clone())),
+        (SK.into(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+/// Everything but a failed condition is "unavailable": throttling, timeouts, network faults. The
+/// request is answered 503 and, as nothing was written, may be tried again.
+fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    StoreError::Unavailable(Box::new(error))
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+impl DynamoTable {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates the table as `template.yaml` defines it, unless it exists; waits until it is active.
+    pub async fn create_if_missing(&self, definition: &TableDefinition) -> Result<(), StoreError> {
+        if self
+            .client
+            .describe_table()
+            .table_name(&self.name)
+            .send()
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        let key_schema = |elements: &[super::definition::KeyElement]| -> Result<Vec<KeySchemaElement>, StoreError> {
+            elements
+                .iter()
+                .map(|k| {
+                    KeySchemaElement::builder()
+                        .attribute_name(&k.attribute_name)
+                        .key_type(KeyType::from(k.key_type.as_str()))
+                        .build()
+                        .map_err(|e| StoreError::Malformed(e.to_string()))
+                })
+                .collect()
+        };
+        let mut request = self
+            .client
+            .create_table()
+            .table_name(&self.name)
+            .billing_mode(BillingMode::PayPerRequest);
+        for attribute in &definition.attribute_definitions {
+            request = request.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(&attribute.attribute_name)
+                    .attribute_type(ScalarAttributeType::from(attribute.attribute_type.as_str()))
+                    .build()
+                    .map_err(|e| StoreError::Malformed(e.to_string()))?,
+            );
+        }
+        request = request.set_key_schema(Some(key_schema(&definition.key_schema)?));
+        for index in &definition.global_secondary_indexes {
+            request = request.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(&index.index_name)
+                    .set_key_schema(Some(key_schema(&index.key_schema)?))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(
+                                index.projection.projection_type.as_str(),
+                            ))
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| StoreError::Malformed(e.to_string()))?,
+            );
+        }
+        match request.send().await {
+            Ok(_) => {}
+            Err(error)
+                if error.as_service_error().and_then(|e| e.code())
+                    == Some("ResourceInUseException") => {}
+            Err(error) => return Err(unavailable(error)),
+        }
+        if let Some(ttl) = &definition.time_to_live_specification {
+            let spec = TimeToLiveSpecification::builder()
+                .attribute_name(&ttl.attribute_name)
+                .enabled(ttl.enabled)
+                .build()
+                .map_err(|e| StoreError::Malformed(e.to_string()))?;
+            // Enabling TTL twice (a concurrent creator) is refused; either way it is enabled.
+            let _ = self
+                .client
+                .update_time_to_live()
+                .table_name(&self.name)
+                .time_to_live_specification(spec)
+                .send()
+                .await;
+        }
+        for _ in 0..100 {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.name)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let active = described
+                .table()
+                .and_then(|t| t.table_status())
+                .map(|s| s.as_str() == "ACTIVE");
+            if active.unwrap_or(false) {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(StoreError::Malformed(format!(
+            "table {} did not become active",
+            self.name
+        )))
+    }
+
+    /// Every item of the table, page by page: for tests and inspection only (the service itself
+    /// never scans).
+    pub async fn scan_all(&self) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attributes> = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.name)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for attributes in output.items.unwrap_or_default() {
+                items.push(item_from(attributes)?);
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
+        let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Malformed(e.to_string());
+        Ok(match write {
+            Write::Put { item, condition } => {
+                let expr = expression(condition);
+                let put = Put::builder()
+                    .table_name(&self.name)
+                    .set_item(Some(attributes_of(item)?))
+                    .set_condition_expression(expr.text)
+                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
+                    .set_expression_attribute_values(
+                        (!expr.values.is_empty()).then_some(expr.values),
+                    )
+                    .build()
+                    .map_err(built)?;
+                TransactWriteItem::builder().put(put).build()
+            }
+            Write::Delete { key, condition } => {
+                let expr = expression(condition);
+                let delete = Delete::builder()
+                    .table_name(&self.name)
+                    .set_key(Some(key_attributes(&key)))
+                    .set_condition_expression(expr.text)
+                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
+                    .set_expression_attribute_values(
+                        (!expr.values.is_empty()).then_some(expr.values),
+                    )
+                    .build()
+                    .map_err(built)?;
+                TransactWriteItem::builder().delete(delete).build()
+            }
+            Write::Check { key, condition } => {
+                let expr = expression(condition);
+                let check = ConditionCheck::builder()
+                    .table_name(&self.name)
+                    .set_key(Some(key_attributes(&key)))
+                    .condition_expression(expr.text.unwrap_or_else(|| {
+                        "attribute_exists(#pk) OR attribute_not_exists(#pk)".into()
+                    }))
+                    .set_expression_attribute_names(Some({
+                        let mut names = expr.names;
+                        names.insert("#pk".into(), PK.into());
+                        names
+                    }))
+                    .set_expression_attribute_values(
+                        (!expr.values.is_empty()).then_some(expr.values),
+                    )
+                    .build()
+                    .map_err(built)?;
+                TransactWriteItem::builder().condition_check(check).build()
+            }
+        })
+    }
+
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let items = writes
+            .into_iter()
+            .map(|w| self.transact_item(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let reasons = error
+                    .as_service_error()
+                    .and_then(|e| match e {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
+                            Some(c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect::<Vec<_>>())
+                        }
+                        _ => None,
+                    });
+                match reasons {
+                    Some(reasons) => {
+                        if let Some(index) = reasons
+                            .iter()
+                            .position(|code| code == "ConditionalCheckFailed")
+                        {
+                            Err(StoreError::ConditionFailed { index: Some(index) })
+                        } else if reasons.iter().any(|code| code == "TransactionConflict") {
+                            Err(StoreError::Conflict)
+                        } else {
+                            Err(unavailable(error))
+                        }
+                    }
+                    None if error.as_service_error().and_then(|e| e.code())
+                        == Some("TransactionConflictException") =>
+                    {
+                        Err(StoreError::Conflict)
+                    }
+                    None => Err(unavailable(error)),
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Table for DynamoTable {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key_attributes(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output.item.map(item_from).transpose()
+    }
+
+    async fn write(&self, mut writes: Vec<Write>) -> Result<(), StoreError> {
+        if writes.len() != 1 || matches!(writes[0], Write::Check { .. }) {
+            return self.transact(writes).await;
+        }
+        match writes.remove(0) {
+            Write::Put { item, condition } => {
+                let expr = expression(condition);
+                self.client
+                    .put_item()
+                    .table_name(&self.name)
+                    .set_item(Some(attributes_of(item)?))
+                    .set_condition_expression(expr.text)
+                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
+                    .set_expression_attribute_values(
+                        (!expr.values.is_empty()).then_some(expr.values),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| {
+                        if is_condition_failure(&e) {
+                            StoreError::ConditionFailed { index: None }
+                        } else {
+                            unavailable(e)
+                        }
+                    })
+            }
+            Write::Delete { key, condition } => {
+                let expr = expression(condition);
+                self.client
+                    .delete_item()
+                    .table_name(&self.name)
+                    .set_key(Some(key_attributes(&key)))
+                    .set_condition_expression(expr.text)
+                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
+                    .set_expression_attribute_values(
+                        (!expr.values.is_empty()).then_some(expr.values),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| {
+                        if is_condition_failure(&e) {
+                            StoreError::ConditionFailed { index: None }
+                        } else {
+                            unavailable(e)
+                        }
+                    })
+            }
+            Write::Check { .. } => unreachable!("a lone check goes through a transaction"),
+        }
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attributes> = None;
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()));
+            request = if sk_prefix.is_empty() {
+                request.key_condition_expression("#pk = :pk")
+            } else {
+                request
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", SK)
+                    .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+            };
+            let output = request
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for attributes in output.items.unwrap_or_default() {
+                items.push(item_from(attributes)?);
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
