@@ -361,3 +361,70 @@ async fn of_many_racing_claims_exactly_one_wins() {
         assert_eq!(won, 1, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_lease_is_taken_when_absent_expired_or_abandoned() {
+    for (name, table) in stores().await {
+        let now = 1_800_000_000;
+        let lease = |pk: &str| {
+            put(
+                item(
+                    pk,
+                    "RECORD",
+                    json!({ "status": "in_progress", "lockedUntil": now + 30, "ttl": now + 86_400 }),
+                ),
+                Condition::Claimable { now },
+            )
+        };
+        table.write(vec![lease("IDEM#a")]).await.unwrap();
+        assert!(
+            matches!(
+                table.write(vec![lease("IDEM#a")]).await,
+                Err(StoreError::ConditionFailed { .. })
+            ),
+            "{name}: held"
+        );
+        let abandoned = item(
+            "IDEM#b",
+            "RECORD",
+            json!({ "status": "in_progress", "lockedUntil": now - 1, "ttl": now + 86_400 }),
+        );
+        table
+            .write(vec![put(abandoned, Condition::Always)])
+            .await
+            .unwrap();
+        assert!(
+            table.write(vec![lease("IDEM#b")]).await.is_ok(),
+            "{name}: abandoned"
+        );
+        let completed = item(
+            "IDEM#c",
+            "RECORD",
+            json!({ "status": "completed", "lockedUntil": now - 1, "ttl": now + 86_400 }),
+        );
+        table
+            .write(vec![put(completed, Condition::Always)])
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                table.write(vec![lease("IDEM#c")]).await,
+                Err(StoreError::ConditionFailed { .. })
+            ),
+            "{name}: completed"
+        );
+        let expired = item(
+            "IDEM#d",
+            "RECORD",
+            json!({ "status": "completed", "ttl": now - 1 }),
+        );
+        table
+            .write(vec![put(expired, Condition::Always)])
+            .await
+            .unwrap();
+        assert!(
+            table.write(vec![lease("IDEM#d")]).await.is_ok(),
+            "{name}: expired"
+        );
+    }
+}

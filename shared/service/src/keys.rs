@@ -70,6 +70,8 @@ pub struct Keys {
     pub identity_result: SecretKey,
     /// Peppers the HMAC of a DI in person and child claims.
     pub di_pepper: SecretKey,
+    /// Compares idempotent payloads (HMAC) and seals the responses saved for replay.
+    pub idempotency: SecretKey,
 }
 
 impl Keys {
@@ -77,6 +79,7 @@ impl Keys {
         Self {
             identity_result: SecretKey::random(),
             di_pepper: SecretKey::random(),
+            idempotency: SecretKey::random(),
         }
     }
 
@@ -93,6 +96,39 @@ impl Keys {
             child_name.as_bytes(),
             birth_date.as_bytes(),
         ]))
+    }
+}
+
+impl SecretKey {
+    fn sealing_cipher(&self) -> aes_gcm::Aes256Gcm {
+        use aes_gcm::KeyInit;
+        let key = self.hmac(&[b"seal"]);
+        aes_gcm::Aes256Gcm::new(&key.into())
+    }
+
+    /// Encrypts and authenticates `plaintext` (AES-256-GCM, random nonce): `base64url(nonce ‖ ciphertext)`.
+    pub fn seal(&self, plaintext: &[u8]) -> String {
+        use aes_gcm::aead::Aead;
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .sealing_cipher()
+            .encrypt(&nonce.into(), plaintext)
+            .unwrap_or_default();
+        URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// The plaintext of a sealed value, if it was sealed with this key and not altered.
+    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        use aes_gcm::aead::Aead;
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        self.sealing_cipher()
+            .decrypt(aes_gcm::Nonce::from_slice(nonce), ciphertext)
+            .ok()
     }
 }
 
@@ -151,6 +187,22 @@ mod tests {
             Err(KeyError::TooShort)
         ));
         assert!(SecretKey::from_text(&"k".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_unaltered() {
+        let (key, other) = (SecretKey::random(), SecretKey::random());
+        let sealed = key.seal(b"{\"signupToken\":\"abc\"}");
+        assert!(!sealed.contains("signupToken"));
+        assert_eq!(
+            key.open(&sealed).as_deref(),
+            Some(&b"{\"signupToken\":\"abc\"}"[..])
+        );
+        assert_eq!(other.open(&sealed), None);
+        let mut altered = sealed.into_bytes();
+        let last = altered.len() - 1;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(key.open(&String::from_utf8(altered).unwrap()), None);
     }
 
     #[test]

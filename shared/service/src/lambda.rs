@@ -42,6 +42,7 @@ pub async fn production_service() -> Result<Service, ConfigError> {
     let ids = SecretIds {
         identity: required("IDENTITY_SECRET_ID")?,
         pepper: required("PEPPER_SECRET_ID")?,
+        idempotency: required("IDEMPOTENCY_SECRET_ID")?,
     };
     let config = crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref()).await;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(

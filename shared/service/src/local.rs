@@ -100,11 +100,7 @@ impl LocalApp {
             clock: clock.clone(),
             di_key: SecretKey::random(),
         };
-        let router = finish(
-            routes(&Function::ALL)
-                .with_state(service.clone())
-                .merge(simulators.routes()),
-        );
+        let router = finish(routes(service.clone(), &Function::ALL).merge(simulators.routes()));
         Self {
             router,
             service,

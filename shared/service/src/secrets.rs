@@ -68,13 +68,16 @@ impl SecretSource for SecretsManager {
     }
 }
 
-/// The ids of the secrets the service reads (environment: `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`).
+/// The ids of the secrets the service reads (environment: `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`,
+/// `IDEMPOTENCY_SECRET_ID`).
 #[derive(Debug, Clone)]
 pub struct SecretIds {
     /// `{ "resultKey": "..." }`: verifies identity-provider results.
     pub identity: String,
     /// `{ "pepper": "..." }`: peppers DI hashes in person and child claims.
     pub pepper: String,
+    /// `{ "key": "..." }`: idempotency payload HMACs and sealed saved responses.
+    pub idempotency: String,
 }
 
 async fn key_field(
@@ -102,6 +105,7 @@ async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, Secret
     Ok(Keys {
         identity_result: key_field(source, &ids.identity, "resultKey").await?,
         di_pepper: key_field(source, &ids.pepper, "pepper").await?,
+        idempotency: key_field(source, &ids.idempotency, "key").await?,
     })
 }
 
@@ -213,6 +217,7 @@ mod tests {
         SecretIds {
             identity: "identity".into(),
             pepper: "pepper".into(),
+            idempotency: "idempotency".into(),
         }
     }
 
@@ -259,6 +264,10 @@ mod tests {
             (
                 "pepper".to_owned(),
                 serde_json::json!({ "pepper": "p".repeat(40) }),
+            ),
+            (
+                "idempotency".to_owned(),
+                serde_json::json!({ "key": "i".repeat(40) }),
             ),
         ]))));
         let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO)

@@ -2,6 +2,7 @@
 //! the local server build their routers, so nothing about a route is written twice.
 
 pub mod extract;
+mod idempotency;
 pub mod messages;
 pub mod problem;
 mod reference;
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::{from_fn, Next};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::Response;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -107,19 +108,24 @@ fn handler(route: &Route) -> MethodRouter<Service> {
     }
 }
 
-/// The routes of `functions`, still waiting for their state.
-pub fn routes(functions: &[Function]) -> Router<Service> {
+/// The routes of `functions` on `service`, with `Idempotency-Key` honoured on their POSTs.
+pub fn routes(service: Service, functions: &[Function]) -> Router {
     ROUTES
         .iter()
         .filter(|route| functions.contains(&route.function))
         .fold(Router::new(), |router, route| {
             router.route(route.path, handler(route))
         })
+        .route_layer(from_fn_with_state(
+            service.clone(),
+            idempotency::idempotency,
+        ))
+        .with_state(service)
 }
 
 /// The router one Lambda function runs.
 pub fn function_router(service: Service, function: Function) -> Router {
-    finish(routes(&[function]).with_state(service))
+    finish(routes(service, &[function]))
 }
 
 /// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no

@@ -15,7 +15,10 @@ use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
 use super::definition::TableDefinition;
-use super::{Condition, Item, Key, StoreError, Table, Write, PK, SK, TTL, VERSION};
+use super::{
+    Condition, Item, Key, StoreError, Table, Write, IN_PROGRESS, LOCKED_UNTIL, PK, SK, STATUS, TTL,
+    VERSION,
+};
 
 #[derive(Clone)]
 pub struct DynamoTable {
@@ -44,6 +47,18 @@ fn expression(condition: Condition) -> Expression {
             expr.names.insert("#ttl".into(), TTL.into());
             expr.values
                 .insert(":now".into(), AttributeValue::N(now.to_string()));
+        }
+        Condition::Claimable { now } => {
+            expr.text = Some(
+                "attribute_not_exists(#pk) OR #ttl <= :now OR (#status = :in_progress AND #locked <= :now)".into(),
+            );
+            expr.names.insert("#ttl".into(), TTL.into());
+            expr.names.insert("#status".into(), STATUS.into());
+            expr.names.insert("#locked".into(), LOCKED_UNTIL.into());
+            expr.values
+                .insert(":now".into(), AttributeValue::N(now.to_string()));
+            expr.values
+                .insert(":in_progress".into(), AttributeValue::S(IN_PROGRESS.into()));
         }
         Condition::Version(version) => {
             expr.text = Some("#version = :version".into());

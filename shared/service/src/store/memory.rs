@@ -39,6 +39,15 @@ pub(crate) fn holds(condition: Condition, current: Option<&Item>) -> bool {
         Condition::AbsentOrExpired { now } => current.is_none_or(|item| item.is_expired(now)),
         Condition::Version(version) => current.is_some_and(|item| item.version() == Some(version)),
         Condition::Present => current.is_some(),
+        Condition::Claimable { now } => current.is_none_or(|item| {
+            item.is_expired(now)
+                || (item.0.get(super::STATUS).and_then(|v| v.as_str()) == Some(super::IN_PROGRESS)
+                    && item
+                        .0
+                        .get(super::LOCKED_UNTIL)
+                        .and_then(|v| v.as_i64())
+                        .is_some_and(|until| until <= now))
+        }),
     }
 }
 

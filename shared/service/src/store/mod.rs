@@ -77,7 +77,17 @@ pub enum Condition {
     Version(u64),
     /// The item exists.
     Present,
+    /// A lease may be taken: no item, an expired one, or one whose `status` is `in_progress` and
+    /// whose `lockedUntil` (epoch seconds) has passed at `now`.
+    Claimable {
+        now: i64,
+    },
 }
+
+/// Attributes of leased items (idempotency records).
+pub const STATUS: &str = "status";
+pub const IN_PROGRESS: &str = "in_progress";
+pub const LOCKED_UNTIL: &str = "lockedUntil";
 
 #[derive(Debug, Clone)]
 pub enum Write {
