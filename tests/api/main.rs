@@ -1,3 +1,8 @@
 //! Every API test in one binary: HTTP against the local router, as clients use it.
 
+mod conventions;
+mod reference;
+mod signup;
+mod signup_identity;
+mod signup_member;
 mod smoke;

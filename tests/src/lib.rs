@@ -10,6 +10,8 @@ use membership::store::memory::MemoryTable;
 use membership::store::{Item, Table};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 pub struct TestApp {
     pub base: String,
@@ -33,6 +35,48 @@ impl TestResponse {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts that this is the problem `code` with `status`, in RFC 9457 form.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "expected {status} {code}, got {}",
+            self.text
+        );
+        let content_type = self.header("content-type").unwrap_or("");
+        assert!(
+            content_type.starts_with("application/problem+json"),
+            "content-type {content_type:?} of {}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status, "{}", self.text);
+        for member in ["type", "title", "detail"] {
+            assert!(
+                self.body[member].as_str().is_some_and(|s| !s.is_empty()),
+                "problem without {member}: {}",
+                self.text
+            );
+        }
+        assert!(
+            self.header("x-request-id").is_some_and(|id| !id.is_empty()),
+            "problem without x-request-id: {}",
+            self.text
+        );
+    }
+
+    /// Asserts the problem `code` whose `errors` name `field` with `field_code`.
+    #[track_caller]
+    pub fn assert_field_error(&self, status: u16, code: &str, field: &str, field_code: &str) {
+        self.assert_problem(status, code);
+        let wanted = (field.to_owned(), field_code.to_owned());
+        assert!(
+            self.field_errors().contains(&wanted),
+            "expected {field} {field_code} among the errors of {}",
+            self.text
+        );
     }
 
     /// The field pointers of a problem's `errors`, with their codes.
@@ -152,6 +196,174 @@ impl TestApp {
         assert_eq!(response.status, 200, "{}", response.text);
     }
 
+    /// The server's clock, read through the simulator without moving it.
+    pub async fn now(&self) -> OffsetDateTime {
+        let response = self
+            .post("/_sim/clock")
+            .json(&json!({ "advanceSeconds": 0 }))
+            .send()
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        let now = response.body["now"].as_str().expect("now");
+        OffsetDateTime::parse(now, &Rfc3339).expect("now is RFC 3339")
+    }
+
+    /// Today on the Asia/Seoul calendar, as the server's age rules see it. Call it before starting
+    /// a sign-up: when midnight is a few minutes away, or today or tomorrow is 29 February (no one
+    /// has a 14th birthday on it), it first moves the clock on, so that dates derived from "today"
+    /// and "tomorrow" exist and still hold when the server checks them.
+    pub async fn seoul_today(&self) -> Date {
+        loop {
+            let now = self.now().await.to_offset(SEOUL);
+            let today = now.date();
+            let near_midnight = now.time() >= time::macros::time!(23:50);
+            let is_leap_day = |d: Date| d.month() == Month::February && d.day() == 29;
+            let tomorrow = today.next_day().expect("tomorrow");
+            if near_midnight {
+                self.advance_clock(15 * 60).await;
+            } else if is_leap_day(today) || is_leap_day(tomorrow) {
+                self.advance_clock(2 * 24 * 60 * 60).await;
+            } else {
+                return today;
+            }
+        }
+    }
+
+    /// The documents of `GET /v1/terms`.
+    pub async fn terms(&self) -> Vec<Value> {
+        let response = self.get("/v1/terms").send().await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.body["documents"]
+            .as_array()
+            .expect("documents")
+            .clone()
+    }
+
+    /// A consent body agreeing to every document of the sign-up step, at its current version.
+    pub async fn signup_consents(&self) -> Value {
+        let consents: Vec<Value> = self
+            .terms()
+            .await
+            .into_iter()
+            .filter(|doc| doc["step"] == "signup")
+            .map(|doc| json!({ "document": doc["id"], "version": doc["version"], "agreed": true }))
+            .collect();
+        json!({ "consents": consents })
+    }
+
+    /// `POST /v1/signups`, which must succeed.
+    pub async fn start_signup(&self, member_type: &str) -> Signup {
+        let response = self
+            .post("/v1/signups")
+            .json(&json!({ "memberType": member_type }))
+            .send()
+            .await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        Signup {
+            id: response.body["signupId"]
+                .as_str()
+                .expect("signupId")
+                .to_owned(),
+            token: response.body["signupToken"]
+                .as_str()
+                .expect("signupToken")
+                .to_owned(),
+        }
+    }
+
+    /// A request to a step of `signup` (`consents`, `identity`, `member`) with its token.
+    pub fn signup_step(&self, signup: &Signup, step: &str) -> Call<'_> {
+        self.post(&format!("/v1/signups/{}/{step}", signup.id))
+            .bearer(&signup.token)
+    }
+
+    pub async fn consent(&self, signup: &Signup, body: &Value) -> TestResponse {
+        self.signup_step(signup, "consents").json(body).send().await
+    }
+
+    pub async fn verify_identity(
+        &self,
+        signup: &Signup,
+        method: &str,
+        result: &str,
+    ) -> TestResponse {
+        self.signup_step(signup, "identity")
+            .json(&json!({ "method": method, "result": result }))
+            .send()
+            .await
+    }
+
+    pub async fn complete_signup(&self, signup: &Signup, body: &Value) -> TestResponse {
+        self.signup_step(signup, "member").json(body).send().await
+    }
+
+    /// A fresh provider result for `person`.
+    pub async fn result_for(&self, person: &Person, method: &str) -> String {
+        self.identity_result(
+            method,
+            &person.name,
+            &person.birth_date,
+            person.di.as_deref(),
+        )
+        .await
+    }
+
+    /// A sign-up of `member_type` waiting at `step`: consented from `Identity` on, and with
+    /// `person` verified by phone for `Profile`.
+    pub async fn signup_at(&self, member_type: &str, step: Step, person: &Person) -> Signup {
+        let signup = self.start_signup(member_type).await;
+        if step >= Step::Identity {
+            let consents = self.signup_consents().await;
+            let consented = self.consent(&signup, &consents).await;
+            assert_eq!(consented.status, 200, "{}", consented.text);
+        }
+        if step >= Step::Profile {
+            let result = self.result_for(person, "phone").await;
+            let verified = self.verify_identity(&signup, "phone", &result).await;
+            assert_eq!(verified.status, 200, "{}", verified.text);
+        }
+        signup
+    }
+
+    /// A whole sign-up whose last step answers as it will; the member step's response.
+    pub async fn sign_up(
+        &self,
+        member_type: &str,
+        person: &Person,
+        member: &Value,
+    ) -> TestResponse {
+        let signup = self.signup_at(member_type, Step::Profile, person).await;
+        self.complete_signup(&signup, member).await
+    }
+
+    /// A general member `username` for `person`, which must be created.
+    pub async fn register_general(&self, person: &Person, username: &str) -> Value {
+        let created = self
+            .sign_up("general", person, &general_member(username))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        created.body
+    }
+
+    /// A child member `username` signed up by `guardian`, which must be created.
+    pub async fn register_child(
+        &self,
+        guardian: &Person,
+        username: &str,
+        child_name: &str,
+        child_birth_date: &str,
+    ) -> Value {
+        let created = self
+            .sign_up(
+                "child",
+                guardian,
+                &child_member(username, child_name, child_birth_date),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        created.body
+    }
+
     /// Every item in the store, for tests that look at what was kept.
     pub async fn dump(&self) -> Vec<Item> {
         match &self.memory {
@@ -159,6 +371,81 @@ impl TestApp {
             None => Vec::new(),
         }
     }
+}
+
+/// Asia/Seoul: UTC+9 without daylight saving since 1988.
+pub const SEOUL: UtcOffset = time::macros::offset!(+9);
+
+/// The steps of a sign-up session, in the order API.md runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Consent,
+    Identity,
+    Profile,
+}
+
+/// A sign-up in progress, as a client holds it.
+#[derive(Debug, Clone)]
+pub struct Signup {
+    pub id: String,
+    pub token: String,
+}
+
+/// Someone the simulated identity provider vouches for.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub birth_date: String,
+    /// Without one, the provider derives the DI from name and birth date.
+    pub di: Option<String>,
+}
+
+impl Person {
+    pub fn new(name: &str, birth_date: impl ToString) -> Self {
+        Self {
+            name: name.to_owned(),
+            birth_date: birth_date.to_string(),
+            di: None,
+        }
+    }
+
+    /// The same person to the provider as anyone else with this DI (or a namesake with another).
+    pub fn with_di(mut self, di: &str) -> Self {
+        self.di = Some(di.to_owned());
+        self
+    }
+}
+
+/// An adult applicant, nobody in particular.
+pub fn adult() -> Person {
+    Person::new("김하늘", "1990-05-17")
+}
+
+/// The valid password every helper body uses.
+pub const PASSWORD: &str = "Bookshelf-2026!";
+
+/// A valid member body for a general sign-up.
+pub fn general_member(username: &str) -> Value {
+    json!({
+        "username": username,
+        "password": PASSWORD,
+        "email": "reader@example.kr",
+        "phone": "010-1234-5678",
+        "homeLibrary": "seogu",
+    })
+}
+
+/// A valid member body for a child sign-up (contact details are the guardian's).
+pub fn child_member(username: &str, child_name: &str, child_birth_date: &str) -> Value {
+    let mut body = general_member(username);
+    body["child"] = json!({ "name": child_name, "birthDate": child_birth_date });
+    body
+}
+
+/// The birth date of someone whose `years`th birthday falls on `on` (`on` is not 29 February).
+pub fn born_years_before(on: Date, years: i32) -> Date {
+    on.replace_year(on.year() - years)
+        .expect("the same day exists that many years before")
 }
 
 /// Serves the local router on 127.0.0.1 with a free port.

@@ -14,8 +14,9 @@ use super::problem::Problem;
 /// Bodies over this size are refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
-/// A JSON body, parsed into `T` whose unknown fields are refused. Failures, in order: not JSON
-/// (415), too large (413), not well-formed (400), not of `T`'s shape (422 with a JSON Pointer).
+/// A JSON object, parsed into `T` whose unknown fields are refused. Failures, in order: not JSON
+/// (415), too large (413), not well-formed (400), not an object or not of `T`'s shape (422 with a
+/// JSON Pointer).
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -52,6 +53,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map_err(|_| too_large())?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "request.malformed"))?;
+        // Every body of the contract is an object; serde alone would also read a struct from an array.
+        if !value.is_object() {
+            return Err(Problem::validation("", "invalid_type"));
+        }
         parse_value(value).map(ApiJson)
     }
 }

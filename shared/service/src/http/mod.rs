@@ -171,6 +171,14 @@ async fn observe(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    // API.md: JSON out is `application/json; charset=utf-8`; axum's `Json` names no charset.
+    let content_type = response.headers().get(axum::http::header::CONTENT_TYPE);
+    if content_type.is_some_and(|value| value == "application/json") {
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
     tracing::info!(
         parent: &span,
         status = response.status().as_u16(),
