@@ -34,15 +34,8 @@ async fn terms_list_the_four_documents_with_their_steps() {
 
     assert_eq!(response.status, 200, "{}", response.text);
     let documents = response.body["documents"].as_array().expect("documents");
-    let steps: BTreeMap<&str, &str> = documents
-        .iter()
-        .map(|doc| {
-            (
-                doc["id"].as_str().expect("id"),
-                doc["step"].as_str().expect("step"),
-            )
-        })
-        .collect();
+    let steps: BTreeMap<&str, &str> =
+        documents.iter().map(|doc| (doc["id"].as_str().expect("id"), doc["step"].as_str().expect("step"))).collect();
     assert_eq!(documents.len(), 4, "{}", response.text);
     assert_eq!(
         steps,
@@ -55,17 +48,10 @@ async fn terms_list_the_four_documents_with_their_steps() {
     );
     for doc in documents {
         for text in ["version", "title", "body"] {
-            assert!(
-                doc[text].as_str().is_some_and(|s| !s.trim().is_empty()),
-                "{text} of {doc}"
-            );
+            assert!(doc[text].as_str().is_some_and(|s| !s.trim().is_empty()), "{text} of {doc}");
         }
         assert!(doc["required"].is_boolean(), "{doc}");
-        assert_eq!(
-            doc.as_object().map(|o| o.len()),
-            Some(6),
-            "id, version, title, required, body, step: {doc}"
-        );
+        assert_eq!(doc.as_object().map(|o| o.len()), Some(6), "id, version, title, required, body, step: {doc}");
     }
 }
 
@@ -75,30 +61,15 @@ async fn both_sign_up_documents_are_required_and_in_korean() {
 
     let documents = app.terms().await;
 
-    let find = |id: &str| {
-        documents
-            .iter()
-            .find(|doc| doc["id"] == id)
-            .cloned()
-            .expect(id)
-    };
+    let find = |id: &str| documents.iter().find(|doc| doc["id"] == id).cloned().expect(id);
     let terms = find("terms-of-use");
     let privacy = find("privacy-collection");
     assert_eq!(terms["required"], true);
     assert_eq!(privacy["required"], true);
     // The seed's screens: 이용약관 동의, 개인정보의 수집·이용 동의.
-    assert!(
-        terms["title"].as_str().unwrap_or("").contains("이용약관"),
-        "{terms}"
-    );
-    assert!(
-        privacy["title"].as_str().unwrap_or("").contains("개인정보"),
-        "{privacy}"
-    );
-    assert!(
-        terms["body"].as_str().unwrap_or("").contains("제1조"),
-        "{terms}"
-    );
+    assert!(terms["title"].as_str().unwrap_or("").contains("이용약관"), "{terms}");
+    assert!(privacy["title"].as_str().unwrap_or("").contains("개인정보"), "{privacy}");
+    assert!(terms["body"].as_str().unwrap_or("").contains("제1조"), "{terms}");
 }
 
 #[tokio::test]
@@ -114,24 +85,15 @@ async fn libraries_are_the_nine_institutions_by_their_full_names() {
         .iter()
         .map(|lib| {
             assert_eq!(lib.as_object().map(|o| o.len()), Some(2), "{lib}");
-            (
-                lib["code"].as_str().expect("code").to_owned(),
-                lib["name"].as_str().expect("name").to_owned(),
-            )
+            (lib["code"].as_str().expect("code").to_owned(), lib["name"].as_str().expect("name").to_owned())
         })
         .collect();
-    let expected: Vec<(String, String)> = INSTITUTIONS
-        .iter()
-        .map(|(code, name)| (code.to_string(), name.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> =
+        INSTITUTIONS.iter().map(|(code, name)| (code.to_string(), name.to_string())).collect();
     assert_eq!(libraries, expected);
-    assert!(libraries
-        .iter()
-        .all(|(_, name)| name.starts_with("인천광역시교육청")));
+    assert!(libraries.iter().all(|(_, name)| name.starts_with("인천광역시교육청")));
     // The integrated e-library is a service, not a home library.
-    assert!(!libraries
-        .iter()
-        .any(|(_, name)| name.contains("전자도서관")));
+    assert!(!libraries.iter().any(|(_, name)| name.contains("전자도서관")));
 }
 
 #[tokio::test]
@@ -141,10 +103,7 @@ async fn a_free_username_is_available_and_answered_in_lower_case() {
     let response = app.get("/v1/usernames/Reader_01").send().await;
 
     assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(
-        response.body,
-        serde_json::json!({ "username": "reader_01", "available": true })
-    );
+    assert_eq!(response.body, serde_json::json!({ "username": "reader_01", "available": true }));
 }
 
 #[tokio::test]
@@ -192,11 +151,7 @@ async fn a_username_that_breaks_the_rule_fails_validation() {
         let response = app.get(&format!("/v1/usernames/{name}")).send().await;
 
         response.assert_problem(422, "validation.failed");
-        assert_eq!(
-            response.body["errors"][0]["code"], code,
-            "{name}: {}",
-            response.text
-        );
+        assert_eq!(response.body["errors"][0]["code"], code, "{name}: {}", response.text);
     }
 }
 

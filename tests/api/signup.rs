@@ -30,11 +30,7 @@ fn assert_loan_card_number(number: &str) {
     assert_eq!(digits.len(), 14, "{number}");
     assert!(digits.iter().all(|d| *d <= 9), "{number}");
     assert_ne!(digits[0], 0, "{number}");
-    assert_eq!(
-        luhn_check_digit(&digits[..13]),
-        digits[13],
-        "{number}: the last digit is not the Luhn check digit"
-    );
+    assert_eq!(luhn_check_digit(&digits[..13]), digits[13], "{number}: the last digit is not the Luhn check digit");
 }
 
 #[test]
@@ -48,24 +44,18 @@ fn the_luhn_check_digit_of_the_textbook_example() {
 /// A later call to each step of a finished or unknown sign-up.
 async fn assert_every_step_not_found(app: &TestApp, signup: &api_tests::Signup) {
     let consents = app.signup_consents().await;
-    let result = app
-        .result_for(&Person::new("박나중", "1985-01-01"), "phone")
-        .await;
+    let result = app.result_for(&Person::new("박나중", "1985-01-01"), "phone").await;
     for response in [
         app.consent(signup, &consents).await,
         app.verify_identity(signup, "phone", &result).await,
-        app.complete_signup(signup, &general_member("later01"))
-            .await,
+        app.complete_signup(signup, &general_member("later01")).await,
     ] {
         response.assert_problem(404, "signup.not_found");
     }
 }
 
 fn exact_keys(body: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .map(|o| o.keys().map(String::as_str).collect())
-        .unwrap_or_default();
+    let mut keys: Vec<&str> = body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
     keys.sort_unstable();
     keys
 }
@@ -77,18 +67,11 @@ async fn a_sign_up_starts_at_consent_and_lives_thirty_minutes() {
     let app = spawn_app().await;
     let before = app.now().await;
 
-    let response = app
-        .post("/v1/signups")
-        .json(&json!({ "memberType": "general" }))
-        .send()
-        .await;
+    let response = app.post("/v1/signups").json(&json!({ "memberType": "general" })).send().await;
 
     let after = app.now().await;
     assert_eq!(response.status, 201, "{}", response.text);
-    assert_eq!(
-        exact_keys(&response.body),
-        ["expiresAt", "memberType", "signupId", "signupToken", "step"]
-    );
+    assert_eq!(exact_keys(&response.body), ["expiresAt", "memberType", "signupId", "signupToken", "step"]);
     assert_eq!(response.body["memberType"], "general");
     assert_eq!(response.body["step"], "consent");
     let expires_at = response.body["expiresAt"].as_str().expect("expiresAt");
@@ -96,8 +79,7 @@ async fn a_sign_up_starts_at_consent_and_lives_thirty_minutes() {
     let expires_at = OffsetDateTime::parse(expires_at, &Rfc3339).expect("RFC 3339");
     let lifetime = Duration::minutes(30);
     assert!(
-        expires_at >= (before + lifetime).replace_nanosecond(0).unwrap()
-            && expires_at <= after + lifetime,
+        expires_at >= (before + lifetime).replace_nanosecond(0).unwrap() && expires_at <= after + lifetime,
         "{expires_at} is not 30 minutes after {before}"
     );
 }
@@ -106,11 +88,7 @@ async fn a_sign_up_starts_at_consent_and_lives_thirty_minutes() {
 async fn a_child_sign_up_starts_the_same_way() {
     let app = spawn_app().await;
 
-    let response = app
-        .post("/v1/signups")
-        .json(&json!({ "memberType": "child" }))
-        .send()
-        .await;
+    let response = app.post("/v1/signups").json(&json!({ "memberType": "child" })).send().await;
 
     assert_eq!(response.status, 201, "{}", response.text);
     assert_eq!(response.body["memberType"], "child");
@@ -163,23 +141,10 @@ async fn a_general_member_signs_up_in_four_steps() {
         })
     );
 
-    let created = app
-        .complete_signup(&signup, &general_member("Haneul_01"))
-        .await;
+    let created = app.complete_signup(&signup, &general_member("Haneul_01")).await;
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(
-        exact_keys(&created.body),
-        [
-            "grade",
-            "loanCardNumber",
-            "memberId",
-            "memberType",
-            "username"
-        ]
-    );
-    assert!(created.body["memberId"]
-        .as_str()
-        .is_some_and(|id| !id.is_empty()));
+    assert_eq!(exact_keys(&created.body), ["grade", "loanCardNumber", "memberId", "memberType", "username"]);
+    assert!(created.body["memberId"].as_str().is_some_and(|id| !id.is_empty()));
     assert_eq!(created.body["username"], "haneul_01");
     assert_eq!(created.body["memberType"], "general");
     assert_eq!(created.body["grade"], "associate");
@@ -203,20 +168,9 @@ async fn a_guardian_signs_a_child_up() {
         })
     );
 
-    let created = app
-        .complete_signup(&signup, &child_member("Junior_Lee", "이아이", "2018-07-07"))
-        .await;
+    let created = app.complete_signup(&signup, &child_member("Junior_Lee", "이아이", "2018-07-07")).await;
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(
-        exact_keys(&created.body),
-        [
-            "grade",
-            "loanCardNumber",
-            "memberId",
-            "memberType",
-            "username"
-        ]
-    );
+    assert_eq!(exact_keys(&created.body), ["grade", "loanCardNumber", "memberId", "memberType", "username"]);
     assert_eq!(created.body["username"], "junior_lee");
     assert_eq!(created.body["memberType"], "child");
     assert_eq!(created.body["grade"], "associate");
@@ -227,9 +181,7 @@ async fn a_guardian_signs_a_child_up() {
 async fn a_completed_sign_up_is_gone() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Profile, &adult()).await;
-    let created = app
-        .complete_signup(&signup, &general_member("reader01"))
-        .await;
+    let created = app.complete_signup(&signup, &general_member("reader01")).await;
     assert_eq!(created.status, 201, "{}", created.text);
 
     assert_every_step_not_found(&app, &signup).await;
@@ -254,20 +206,13 @@ async fn every_answer_agreed_or_refused_is_kept_with_the_member() {
     let signup = app.start_signup("general").await;
     let mut refused = app.signup_consents().await;
     refused["consents"][1]["agreed"] = json!(false);
-    app.consent(&signup, &refused)
-        .await
-        .assert_problem(422, "consent.required");
+    app.consent(&signup, &refused).await.assert_problem(422, "consent.required");
     let agreed = app.consent(&signup, &app.signup_consents().await).await;
     assert_eq!(agreed.status, 200, "{}", agreed.text);
     let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(
-        app.verify_identity(&signup, "phone", &result).await.status,
-        200
-    );
+    assert_eq!(app.verify_identity(&signup, "phone", &result).await.status, 200);
 
-    let created = app
-        .complete_signup(&signup, &general_member("reader01"))
-        .await;
+    let created = app.complete_signup(&signup, &general_member("reader01")).await;
 
     assert_eq!(created.status, 201, "{}", created.text);
     let member_id = created.body["memberId"].as_str().expect("memberId");
@@ -278,12 +223,7 @@ async fn every_answer_agreed_or_refused_is_kept_with_the_member() {
         // A consent answer kept under the member, wherever the store puts it.
         .filter(|item| item.0.get("document").is_some() && item.0.get("agreed").is_some())
         .filter(|item| format!("{:?}", item.0).contains(member_id))
-        .map(|item| {
-            (
-                item.0["document"].as_str().unwrap_or("").to_owned(),
-                item.0["agreed"].as_bool().unwrap_or(true),
-            )
-        })
+        .map(|item| (item.0["document"].as_str().unwrap_or("").to_owned(), item.0["agreed"].as_bool().unwrap_or(true)))
         .collect();
     assert_eq!(history.len(), 4, "{history:?}");
     assert!(history.contains(&("privacy-collection".to_owned(), false)));
@@ -297,9 +237,7 @@ async fn each_member_gets_its_own_valid_loan_card_number() {
 
     for (n, name) in ["가나", "다라", "마바", "사아"].into_iter().enumerate() {
         let person = Person::new(name, "1991-01-01");
-        let created = app
-            .register_general(&person, &format!("reader{n:02}"))
-            .await;
+        let created = app.register_general(&person, &format!("reader{n:02}")).await;
         let number = created["loanCardNumber"].as_str().expect("card").to_owned();
         assert_loan_card_number(&number);
         numbers.push(number);
@@ -317,10 +255,7 @@ async fn each_member_gets_its_own_valid_loan_card_number() {
 async fn an_unknown_sign_up_is_not_found() {
     let app = spawn_app().await;
     let real = app.start_signup("general").await;
-    let unknown = api_tests::Signup {
-        id: "00000000-0000-4000-8000-000000000000".into(),
-        token: real.token,
-    };
+    let unknown = api_tests::Signup { id: "00000000-0000-4000-8000-000000000000".into(), token: real.token };
 
     assert_every_step_not_found(&app, &unknown).await;
 }
@@ -353,20 +288,12 @@ async fn a_sign_up_is_still_alive_just_before_thirty_minutes() {
 async fn an_expired_sign_up_is_expired_at_every_step() {
     let app = spawn_app().await;
     let at_identity = app.signup_at("general", Step::Identity, &adult()).await;
-    let at_profile = app
-        .signup_at(
-            "general",
-            Step::Profile,
-            &Person::new("최늦음", "1977-07-07"),
-        )
-        .await;
+    let at_profile = app.signup_at("general", Step::Profile, &Person::new("최늦음", "1977-07-07")).await;
 
     app.advance_clock(1801).await;
     let result = app.result_for(&adult(), "phone").await;
     let identity = app.verify_identity(&at_identity, "phone", &result).await;
-    let member = app
-        .complete_signup(&at_profile, &general_member("reader01"))
-        .await;
+    let member = app.complete_signup(&at_profile, &general_member("reader01")).await;
 
     identity.assert_problem(410, "signup.expired");
     member.assert_problem(410, "signup.expired");
@@ -383,17 +310,9 @@ async fn a_wrong_token_is_refused() {
     let other = app.start_signup("general").await;
     let consents = app.signup_consents().await;
 
-    for token in [
-        "not-the-token".to_owned(),
-        other.token.clone(),
-        format!("{}x", signup.token),
-    ] {
-        let response = app
-            .post(&format!("/v1/signups/{}/consents", signup.id))
-            .bearer(&token)
-            .json(&consents)
-            .send()
-            .await;
+    for token in ["not-the-token".to_owned(), other.token.clone(), format!("{}x", signup.token)] {
+        let response =
+            app.post(&format!("/v1/signups/{}/consents", signup.id)).bearer(&token).json(&consents).send().await;
 
         response.assert_problem(401, "signup.token_invalid");
     }
@@ -411,18 +330,9 @@ async fn a_missing_token_is_refused() {
     let consents = app.signup_consents().await;
 
     let without = app.post(&path).json(&consents).send().await;
-    let basic = app
-        .post(&path)
-        .header("authorization", &format!("Basic {}", signup.token))
-        .json(&consents)
-        .send()
-        .await;
-    let empty = app
-        .post(&path)
-        .header("authorization", "Bearer ")
-        .json(&consents)
-        .send()
-        .await;
+    let basic =
+        app.post(&path).header("authorization", &format!("Basic {}", signup.token)).json(&consents).send().await;
+    let empty = app.post(&path).header("authorization", "Bearer ").json(&consents).send().await;
 
     for response in [without, basic, empty] {
         response.assert_problem(401, "signup.token_invalid");
@@ -433,31 +343,19 @@ async fn a_missing_token_is_refused() {
 async fn a_wrong_token_is_refused_at_the_later_steps_too() {
     let app = spawn_app().await;
     let at_identity = app.signup_at("general", Step::Identity, &adult()).await;
-    let at_profile = app
-        .signup_at(
-            "general",
-            Step::Profile,
-            &Person::new("정다른", "1988-08-08"),
-        )
-        .await;
+    let at_profile = app.signup_at("general", Step::Profile, &Person::new("정다른", "1988-08-08")).await;
     let result = app.result_for(&adult(), "phone").await;
 
     let identity = app
         .verify_identity(
-            &api_tests::Signup {
-                token: at_profile.token.clone(),
-                ..at_identity.clone()
-            },
+            &api_tests::Signup { token: at_profile.token.clone(), ..at_identity.clone() },
             "phone",
             &result,
         )
         .await;
     let member = app
         .complete_signup(
-            &api_tests::Signup {
-                token: at_identity.token.clone(),
-                ..at_profile.clone()
-            },
+            &api_tests::Signup { token: at_identity.token.clone(), ..at_profile.clone() },
             &general_member("reader01"),
         )
         .await;
@@ -477,11 +375,7 @@ async fn identity_before_consent_is_the_wrong_step() {
     let response = app.verify_identity(&signup, "phone", &result).await;
 
     response.assert_problem(409, "signup.wrong_step");
-    assert_eq!(
-        response.body["expectedStep"], "consent",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["expectedStep"], "consent", "{}", response.text);
 }
 
 #[tokio::test]
@@ -489,16 +383,10 @@ async fn member_before_consent_is_the_wrong_step() {
     let app = spawn_app().await;
     let signup = app.start_signup("general").await;
 
-    let response = app
-        .complete_signup(&signup, &general_member("reader01"))
-        .await;
+    let response = app.complete_signup(&signup, &general_member("reader01")).await;
 
     response.assert_problem(409, "signup.wrong_step");
-    assert_eq!(
-        response.body["expectedStep"], "consent",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["expectedStep"], "consent", "{}", response.text);
 }
 
 #[tokio::test]
@@ -506,16 +394,10 @@ async fn member_before_identity_is_the_wrong_step() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
 
-    let response = app
-        .complete_signup(&signup, &general_member("reader01"))
-        .await;
+    let response = app.complete_signup(&signup, &general_member("reader01")).await;
 
     response.assert_problem(409, "signup.wrong_step");
-    assert_eq!(
-        response.body["expectedStep"], "identity",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["expectedStep"], "identity", "{}", response.text);
 }
 
 #[tokio::test]
@@ -526,11 +408,7 @@ async fn consenting_twice_is_the_wrong_step() {
     let response = app.consent(&signup, &app.signup_consents().await).await;
 
     response.assert_problem(409, "signup.wrong_step");
-    assert_eq!(
-        response.body["expectedStep"], "identity",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["expectedStep"], "identity", "{}", response.text);
 }
 
 #[tokio::test]
@@ -542,17 +420,10 @@ async fn verifying_twice_is_the_wrong_step() {
     let response = app.verify_identity(&signup, "phone", &result).await;
 
     response.assert_problem(409, "signup.wrong_step");
-    assert_eq!(
-        response.body["expectedStep"], "profile",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["expectedStep"], "profile", "{}", response.text);
     // A step out of order does not use the result up.
     let other = app.signup_at("general", Step::Identity, &adult()).await;
-    assert_eq!(
-        app.verify_identity(&other, "phone", &result).await.status,
-        200
-    );
+    assert_eq!(app.verify_identity(&other, "phone", &result).await.status, 200);
 }
 
 // --- Consent -------------------------------------------------------------------------------------
@@ -633,10 +504,7 @@ async fn a_document_of_the_certification_step_is_unknown_here() {
     let signup = app.start_signup("general").await;
     let documents = app.terms().await;
     for id in ["citizen-third-party", "student-collection"] {
-        let doc = documents
-            .iter()
-            .find(|doc| doc["id"] == id)
-            .expect("document");
+        let doc = documents.iter().find(|doc| doc["id"] == id).expect("document");
         let mut body = app.signup_consents().await;
         body["consents"]
             .as_array_mut()
@@ -656,9 +524,7 @@ async fn a_child_sign_up_asks_for_the_same_consents() {
     let mut refused = app.signup_consents().await;
     refused["consents"][1]["agreed"] = json!(false);
 
-    app.consent(&signup, &refused)
-        .await
-        .assert_problem(422, "consent.required");
+    app.consent(&signup, &refused).await.assert_problem(422, "consent.required");
     let agreed = app.consent(&signup, &app.signup_consents().await).await;
 
     assert_eq!(agreed.status, 200, "{}", agreed.text);

@@ -12,8 +12,7 @@ use time::macros::date;
 fn forge(result: &str, change: impl FnOnce(&mut Value)) -> String {
     let (payload, signature) = result.split_once('.').expect("payload.signature");
     let mut claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
-            .expect("a JSON payload");
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("a JSON payload");
     change(&mut claims);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     format!("{payload}.{signature}")
@@ -37,18 +36,13 @@ async fn garbage_is_an_invalid_result() {
 async fn a_tampered_result_is_invalid() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app
-        .identity_result("phone", "김어림", "2016-06-06", None)
-        .await;
+    let result = app.identity_result("phone", "김어림", "2016-06-06", None).await;
     let other = app.result_for(&adult(), "phone").await;
 
     let made_older = forge(&result, |claims| claims["birthDate"] = json!("1990-01-01"));
     let renamed = forge(&result, |claims| claims["name"] = json!("김하늘"));
-    let swapped_signature = format!(
-        "{}.{}",
-        result.split_once('.').expect("payload").0,
-        other.split_once('.').expect("signature").1
-    );
+    let swapped_signature =
+        format!("{}.{}", result.split_once('.').expect("payload").0, other.split_once('.').expect("signature").1);
     let mut flipped = result.clone().into_bytes();
     flipped[5] = if flipped[5] == b'A' { b'B' } else { b'A' };
     let flipped = String::from_utf8(flipped).expect("ASCII");
@@ -86,11 +80,7 @@ async fn a_method_that_does_not_exist_fails_validation() {
     let result = app.result_for(&adult(), "phone").await;
 
     let response = app.verify_identity(&signup, "passport", &result).await;
-    let missing = app
-        .signup_step(&signup, "identity")
-        .json(&json!({ "method": "phone" }))
-        .send()
-        .await;
+    let missing = app.signup_step(&signup, "identity").json(&json!({ "method": "phone" })).send().await;
 
     response.assert_field_error(422, "validation.failed", "/method", "invalid_value");
     missing.assert_field_error(422, "validation.failed", "/result", "required");
@@ -102,10 +92,7 @@ async fn a_result_is_used_once() {
     let first = app.signup_at("general", Step::Identity, &adult()).await;
     let second = app.signup_at("general", Step::Identity, &adult()).await;
     let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(
-        app.verify_identity(&first, "phone", &result).await.status,
-        200
-    );
+    assert_eq!(app.verify_identity(&first, "phone", &result).await.status, 200);
 
     let replayed = app.verify_identity(&second, "phone", &result).await;
 
@@ -122,18 +109,9 @@ async fn a_result_is_used_even_when_the_sign_up_it_served_is_finished() {
     let guardian = Person::new("이보호", "1980-03-03");
     let child_signup = app.signup_at("child", Step::Identity, &guardian).await;
     let result = app.result_for(&guardian, "phone").await;
-    assert_eq!(
-        app.verify_identity(&child_signup, "phone", &result)
-            .await
-            .status,
-        200
-    );
-    let created = app
-        .complete_signup(
-            &child_signup,
-            &api_tests::child_member("junior01", "이아이", "2018-07-07"),
-        )
-        .await;
+    assert_eq!(app.verify_identity(&child_signup, "phone", &result).await.status, 200);
+    let created =
+        app.complete_signup(&child_signup, &api_tests::child_member("junior01", "이아이", "2018-07-07")).await;
     assert_eq!(created.status, 201, "{}", created.text);
 
     let general = app.signup_at("general", Step::Identity, &guardian).await;
@@ -175,10 +153,7 @@ async fn a_result_of_another_method_is_invalid_before_it_is_replayed() {
     let first = app.signup_at("general", Step::Identity, &adult()).await;
     let second = app.signup_at("general", Step::Identity, &adult()).await;
     let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(
-        app.verify_identity(&first, "phone", &result).await.status,
-        200
-    );
+    assert_eq!(app.verify_identity(&first, "phone", &result).await.status, 200);
 
     let response = app.verify_identity(&second, "ipin", &result).await;
 
@@ -190,10 +165,7 @@ async fn a_replayed_result_is_replayed_before_it_is_expired() {
     let app = spawn_app().await;
     let first = app.signup_at("general", Step::Identity, &adult()).await;
     let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(
-        app.verify_identity(&first, "phone", &result).await.status,
-        200
-    );
+    assert_eq!(app.verify_identity(&first, "phone", &result).await.status, 200);
 
     app.advance_clock(601).await;
     let second = app.signup_at("general", Step::Identity, &adult()).await;
@@ -244,13 +216,9 @@ async fn a_person_whose_fourteenth_birthday_is_tomorrow_needs_a_child_sign_up() 
 
     response.assert_problem(422, "age.requires_child_signup");
     // From the age check on, the result counts as used, here and in any other sign-up.
-    app.verify_identity(&signup, "phone", &result)
-        .await
-        .assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&signup, "phone", &result).await.assert_problem(409, "identity.result_replayed");
     let child = app.signup_at("child", Step::Identity, &thirteen).await;
-    app.verify_identity(&child, "phone", &result)
-        .await
-        .assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&child, "phone", &result).await.assert_problem(409, "identity.result_replayed");
     // And the general sign-up is still at identity, for an applicant of age.
     let adult_result = app.result_for(&adult(), "phone").await;
     let verified = app.verify_identity(&signup, "phone", &adult_result).await;
@@ -303,9 +271,7 @@ async fn a_guardian_under_nineteen_is_not_an_adult() {
 
     response.assert_problem(422, "guardian.not_adult");
     let again = app.signup_at("child", Step::Identity, &eighteen).await;
-    app.verify_identity(&again, "phone", &result)
-        .await
-        .assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&again, "phone", &result).await.assert_problem(409, "identity.result_replayed");
 }
 
 #[tokio::test]
@@ -333,16 +299,10 @@ async fn a_general_member_signing_up_again_is_already_a_member() {
     let response = app.verify_identity(&signup, "ipin", &result).await;
 
     response.assert_problem(409, "member.already_exists");
-    assert_eq!(
-        response.body["maskedUsername"], "han***",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["maskedUsername"], "han***", "{}", response.text);
     // The result is used up all the same.
     let other = app.signup_at("general", Step::Identity, &adult()).await;
-    app.verify_identity(&other, "ipin", &result)
-        .await
-        .assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&other, "ipin", &result).await.assert_problem(409, "identity.result_replayed");
 }
 
 #[tokio::test]
@@ -358,11 +318,7 @@ async fn the_same_di_is_the_same_person_whatever_the_name() {
 
     response.assert_problem(409, "member.already_exists");
     // min(3, n − 2) characters of a 4-character username: two.
-    assert_eq!(
-        response.body["maskedUsername"], "ki***",
-        "{}",
-        response.text
-    );
+    assert_eq!(response.body["maskedUsername"], "ki***", "{}", response.text);
 }
 
 #[tokio::test]
@@ -398,9 +354,7 @@ async fn failures_of_the_identity_step_leave_the_session_waiting_for_a_result() 
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
     let invalid = app.verify_identity(&signup, "phone", "garbage").await;
     invalid.assert_problem(422, "identity.result_invalid");
-    let wrong_method = app
-        .verify_identity(&signup, "ipin", &app.result_for(&adult(), "phone").await)
-        .await;
+    let wrong_method = app.verify_identity(&signup, "ipin", &app.result_for(&adult(), "phone").await).await;
     wrong_method.assert_problem(422, "identity.result_invalid");
 
     let result = app.result_for(&adult(), "phone").await;

@@ -7,11 +7,7 @@ async fn a_general_member_signs_up_end_to_end() {
     let health = app.get("/healthz").send().await;
     assert_eq!(health.status, 200);
 
-    let started = app
-        .post("/v1/signups")
-        .json(&json!({ "memberType": "general" }))
-        .send()
-        .await;
+    let started = app.post("/v1/signups").json(&json!({ "memberType": "general" })).send().await;
     assert_eq!(started.status, 201, "{}", started.text);
     let id = started.body["signupId"].as_str().unwrap().to_owned();
     let token = started.body["signupToken"].as_str().unwrap().to_owned();
@@ -20,18 +16,11 @@ async fn a_general_member_signs_up_end_to_end() {
         { "document": "terms-of-use", "version": "2026-11-01", "agreed": true },
         { "document": "privacy-collection", "version": "2026-11-01", "agreed": true },
     ]});
-    let consented = app
-        .post(&format!("/v1/signups/{id}/consents"))
-        .bearer(&token)
-        .json(&consents)
-        .send()
-        .await;
+    let consented = app.post(&format!("/v1/signups/{id}/consents")).bearer(&token).json(&consents).send().await;
     assert_eq!(consented.status, 200, "{}", consented.text);
     assert_eq!(consented.body["step"], "identity");
 
-    let result = app
-        .identity_result("phone", "김하늘", "1990-05-17", None)
-        .await;
+    let result = app.identity_result("phone", "김하늘", "1990-05-17", None).await;
     let verified = app
         .post(&format!("/v1/signups/{id}/identity"))
         .bearer(&token)
@@ -45,18 +34,10 @@ async fn a_general_member_signs_up_end_to_end() {
         "username": "Haneul01", "password": "Library-2026!", "email": "haneul@example.kr",
         "phone": "010-1234-5678", "homeLibrary": "seogu",
     });
-    let created = app
-        .post(&format!("/v1/signups/{id}/member"))
-        .bearer(&token)
-        .json(&member)
-        .send()
-        .await;
+    let created = app.post(&format!("/v1/signups/{id}/member")).bearer(&token).json(&member).send().await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.body["username"], "haneul01");
     assert_eq!(created.body["grade"], "associate");
     let card = created.body["loanCardNumber"].as_str().unwrap();
-    assert!(
-        membership_domain::loan_card::LoanCardNumber::parse(card).is_ok(),
-        "{card}"
-    );
+    assert!(membership_domain::loan_card::LoanCardNumber::parse(card).is_ok(), "{card}");
 }

@@ -40,18 +40,9 @@ impl TestResponse {
     /// Asserts that this is the problem `code` with `status`, in RFC 9457 form.
     #[track_caller]
     pub fn assert_problem(&self, status: u16, code: &str) {
-        assert_eq!(
-            (self.status, self.code()),
-            (status, code),
-            "expected {status} {code}, got {}",
-            self.text
-        );
+        assert_eq!((self.status, self.code()), (status, code), "expected {status} {code}, got {}", self.text);
         let content_type = self.header("content-type").unwrap_or("");
-        assert!(
-            content_type.starts_with("application/problem+json"),
-            "content-type {content_type:?} of {}",
-            self.text
-        );
+        assert!(content_type.starts_with("application/problem+json"), "content-type {content_type:?} of {}", self.text);
         assert_eq!(self.body["status"], status, "{}", self.text);
         for member in ["type", "title", "detail"] {
             assert!(
@@ -87,10 +78,7 @@ impl TestResponse {
                 errors
                     .iter()
                     .map(|e| {
-                        (
-                            e["field"].as_str().unwrap_or("").to_owned(),
-                            e["code"].as_str().unwrap_or("").to_owned(),
-                        )
+                        (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned())
                     })
                     .collect()
             })
@@ -130,54 +118,30 @@ impl<'a> Call<'a> {
 
     pub async fn send(self) -> TestResponse {
         let _ = self.app;
-        let response = self
-            .request
-            .send()
-            .await
-            .expect("request reaches the server");
+        let response = self.request.send().await.expect("request reaches the server");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("response body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        TestResponse {
-            status,
-            headers,
-            body,
-            text,
-        }
+        TestResponse { status, headers, body, text }
     }
 }
 
 impl TestApp {
     pub fn get(&self, path: &str) -> Call<'_> {
-        Call {
-            app: self,
-            request: self.client.get(format!("{}{path}", self.base)),
-        }
+        Call { app: self, request: self.client.get(format!("{}{path}", self.base)) }
     }
 
     pub fn post(&self, path: &str) -> Call<'_> {
-        Call {
-            app: self,
-            request: self.client.post(format!("{}{path}", self.base)),
-        }
+        Call { app: self, request: self.client.post(format!("{}{path}", self.base)) }
     }
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> Call<'_> {
-        Call {
-            app: self,
-            request: self.client.request(method, format!("{}{path}", self.base)),
-        }
+        Call { app: self, request: self.client.request(method, format!("{}{path}", self.base)) }
     }
 
     /// A provider result from the simulated identity provider.
-    pub async fn identity_result(
-        &self,
-        method: &str,
-        name: &str,
-        birth_date: &str,
-        di: Option<&str>,
-    ) -> String {
+    pub async fn identity_result(&self, method: &str, name: &str, birth_date: &str, di: Option<&str>) -> String {
         let mut body = json!({ "method": method, "name": name, "birthDate": birth_date });
         if let Some(di) = di {
             body["di"] = json!(di);
@@ -188,21 +152,13 @@ impl TestApp {
     }
 
     pub async fn advance_clock(&self, seconds: i64) {
-        let response = self
-            .post("/_sim/clock")
-            .json(&json!({ "advanceSeconds": seconds }))
-            .send()
-            .await;
+        let response = self.post("/_sim/clock").json(&json!({ "advanceSeconds": seconds })).send().await;
         assert_eq!(response.status, 200, "{}", response.text);
     }
 
     /// The server's clock, read through the simulator without moving it.
     pub async fn now(&self) -> OffsetDateTime {
-        let response = self
-            .post("/_sim/clock")
-            .json(&json!({ "advanceSeconds": 0 }))
-            .send()
-            .await;
+        let response = self.post("/_sim/clock").json(&json!({ "advanceSeconds": 0 })).send().await;
         assert_eq!(response.status, 200, "{}", response.text);
         let now = response.body["now"].as_str().expect("now");
         OffsetDateTime::parse(now, &Rfc3339).expect("now is RFC 3339")
@@ -233,10 +189,7 @@ impl TestApp {
     pub async fn terms(&self) -> Vec<Value> {
         let response = self.get("/v1/terms").send().await;
         assert_eq!(response.status, 200, "{}", response.text);
-        response.body["documents"]
-            .as_array()
-            .expect("documents")
-            .clone()
+        response.body["documents"].as_array().expect("documents").clone()
     }
 
     /// A consent body agreeing to every document of the sign-up step, at its current version.
@@ -253,44 +206,25 @@ impl TestApp {
 
     /// `POST /v1/signups`, which must succeed.
     pub async fn start_signup(&self, member_type: &str) -> Signup {
-        let response = self
-            .post("/v1/signups")
-            .json(&json!({ "memberType": member_type }))
-            .send()
-            .await;
+        let response = self.post("/v1/signups").json(&json!({ "memberType": member_type })).send().await;
         assert_eq!(response.status, 201, "{}", response.text);
         Signup {
-            id: response.body["signupId"]
-                .as_str()
-                .expect("signupId")
-                .to_owned(),
-            token: response.body["signupToken"]
-                .as_str()
-                .expect("signupToken")
-                .to_owned(),
+            id: response.body["signupId"].as_str().expect("signupId").to_owned(),
+            token: response.body["signupToken"].as_str().expect("signupToken").to_owned(),
         }
     }
 
     /// A request to a step of `signup` (`consents`, `identity`, `member`) with its token.
     pub fn signup_step(&self, signup: &Signup, step: &str) -> Call<'_> {
-        self.post(&format!("/v1/signups/{}/{step}", signup.id))
-            .bearer(&signup.token)
+        self.post(&format!("/v1/signups/{}/{step}", signup.id)).bearer(&signup.token)
     }
 
     pub async fn consent(&self, signup: &Signup, body: &Value) -> TestResponse {
         self.signup_step(signup, "consents").json(body).send().await
     }
 
-    pub async fn verify_identity(
-        &self,
-        signup: &Signup,
-        method: &str,
-        result: &str,
-    ) -> TestResponse {
-        self.signup_step(signup, "identity")
-            .json(&json!({ "method": method, "result": result }))
-            .send()
-            .await
+    pub async fn verify_identity(&self, signup: &Signup, method: &str, result: &str) -> TestResponse {
+        self.signup_step(signup, "identity").json(&json!({ "method": method, "result": result })).send().await
     }
 
     pub async fn complete_signup(&self, signup: &Signup, body: &Value) -> TestResponse {
@@ -299,13 +233,7 @@ impl TestApp {
 
     /// A fresh provider result for `person`.
     pub async fn result_for(&self, person: &Person, method: &str) -> String {
-        self.identity_result(
-            method,
-            &person.name,
-            &person.birth_date,
-            person.di.as_deref(),
-        )
-        .await
+        self.identity_result(method, &person.name, &person.birth_date, person.di.as_deref()).await
     }
 
     /// A sign-up of `member_type` waiting at `step`: consented from `Identity` on, and with
@@ -326,21 +254,14 @@ impl TestApp {
     }
 
     /// A whole sign-up whose last step answers as it will; the member step's response.
-    pub async fn sign_up(
-        &self,
-        member_type: &str,
-        person: &Person,
-        member: &Value,
-    ) -> TestResponse {
+    pub async fn sign_up(&self, member_type: &str, person: &Person, member: &Value) -> TestResponse {
         let signup = self.signup_at(member_type, Step::Profile, person).await;
         self.complete_signup(&signup, member).await
     }
 
     /// A general member `username` for `person`, which must be created.
     pub async fn register_general(&self, person: &Person, username: &str) -> Value {
-        let created = self
-            .sign_up("general", person, &general_member(username))
-            .await;
+        let created = self.sign_up("general", person, &general_member(username)).await;
         assert_eq!(created.status, 201, "{}", created.text);
         created.body
     }
@@ -353,13 +274,7 @@ impl TestApp {
         child_name: &str,
         child_birth_date: &str,
     ) -> Value {
-        let created = self
-            .sign_up(
-                "child",
-                guardian,
-                &child_member(username, child_name, child_birth_date),
-            )
-            .await;
+        let created = self.sign_up("child", guardian, &child_member(username, child_name, child_birth_date)).await;
         assert_eq!(created.status, 201, "{}", created.text);
         created.body
     }
@@ -402,11 +317,7 @@ pub struct Person {
 
 impl Person {
     pub fn new(name: &str, birth_date: impl ToString) -> Self {
-        Self {
-            name: name.to_owned(),
-            birth_date: birth_date.to_string(),
-            di: None,
-        }
+        Self { name: name.to_owned(), birth_date: birth_date.to_string(), di: None }
     }
 
     /// The same person to the provider as anyone else with this DI (or a namesake with another).
@@ -444,36 +355,20 @@ pub fn child_member(username: &str, child_name: &str, child_birth_date: &str) ->
 
 /// The birth date of someone whose `years`th birthday falls on `on` (`on` is not 29 February).
 pub fn born_years_before(on: Date, years: i32) -> Date {
-    on.replace_year(on.year() - years)
-        .expect("the same day exists that many years before")
+    on.replace_year(on.year() - years).expect("the same day exists that many years before")
 }
 
 /// Serves the local router on 127.0.0.1 with a free port.
 pub async fn spawn_app() -> TestApp {
     let memory = Arc::new(MemoryTable::new());
     let table: Arc<dyn Table> = memory.clone();
-    let options = LocalOptions {
-        table,
-        ..LocalOptions::default()
-    };
+    let options = LocalOptions { table, ..LocalOptions::default() };
     let app = Arc::new(LocalApp::new(options));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
     let address = listener.local_addr().expect("address");
     let router = app.router.clone();
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
     });
-    TestApp {
-        base: format!("http://{address}"),
-        client: reqwest::Client::new(),
-        app,
-        memory: Some(memory),
-    }
+    TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, memory: Some(memory) }
 }

@@ -8,13 +8,10 @@ use membership::store::{Condition, Item, Key, StoreError, Table, Write};
 use serde_json::{json, Value};
 
 async fn stores() -> Vec<(&'static str, Arc<dyn Table>)> {
-    let mut stores: Vec<(&'static str, Arc<dyn Table>)> =
-        vec![("memory", Arc::new(MemoryTable::new()))];
+    let mut stores: Vec<(&'static str, Arc<dyn Table>)> = vec![("memory", Arc::new(MemoryTable::new()))];
     if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
         let name = format!("contract-{}", membership::keys::random_id());
-        let table = membership::local::dynamodb_table(&endpoint, &name)
-            .await
-            .expect("DynamoDB table");
+        let table = membership::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB table");
         stores.push(("dynamodb", Arc::new(table)));
     }
     stores
@@ -43,35 +40,20 @@ async fn items_round_trip_with_every_kind_of_value() {
                 "empty": "",
             }),
         );
-        table
-            .write(vec![put(stored.clone(), Condition::Always)])
-            .await
-            .unwrap();
+        table.write(vec![put(stored.clone(), Condition::Always)]).await.unwrap();
         let read = table.get(&Key::new("ROUND#1", "TRIP")).await.unwrap();
         assert_eq!(read, Some(stored), "{name}");
-        assert_eq!(
-            table.get(&Key::new("ROUND#1", "OTHER")).await.unwrap(),
-            None,
-            "{name}"
-        );
+        assert_eq!(table.get(&Key::new("ROUND#1", "OTHER")).await.unwrap(), None, "{name}");
     }
 }
 
 #[tokio::test]
 async fn absent_condition_claims_a_key_once() {
     for (name, table) in stores().await {
-        let claim = || {
-            put(
-                item("CLAIM#a", "CLAIM", json!({ "memberId": "m1" })),
-                Condition::Absent,
-            )
-        };
+        let claim = || put(item("CLAIM#a", "CLAIM", json!({ "memberId": "m1" })), Condition::Absent);
         table.write(vec![claim()]).await.unwrap();
         let again = table.write(vec![claim()]).await;
-        assert!(
-            matches!(again, Err(StoreError::ConditionFailed { index: None })),
-            "{name}: {again:?}"
-        );
+        assert!(matches!(again, Err(StoreError::ConditionFailed { index: None })), "{name}: {again:?}");
     }
 }
 
@@ -79,37 +61,16 @@ async fn absent_condition_claims_a_key_once() {
 async fn an_expired_item_counts_as_absent_for_a_claim() {
     for (name, table) in stores().await {
         let now = 1_800_000_000;
-        table
-            .write(vec![put(
-                item("MARK#old", "USED", json!({ "ttl": now - 1 })),
-                Condition::Always,
-            )])
-            .await
-            .unwrap();
-        table
-            .write(vec![put(
-                item("MARK#new", "USED", json!({ "ttl": now + 60 })),
-                Condition::Always,
-            )])
-            .await
-            .unwrap();
+        table.write(vec![put(item("MARK#old", "USED", json!({ "ttl": now - 1 })), Condition::Always)]).await.unwrap();
+        table.write(vec![put(item("MARK#new", "USED", json!({ "ttl": now + 60 })), Condition::Always)]).await.unwrap();
         let reclaim_old = table
-            .write(vec![put(
-                item("MARK#old", "USED", json!({ "ttl": now + 600 })),
-                Condition::AbsentOrExpired { now },
-            )])
+            .write(vec![put(item("MARK#old", "USED", json!({ "ttl": now + 600 })), Condition::AbsentOrExpired { now })])
             .await;
         assert!(reclaim_old.is_ok(), "{name}: {reclaim_old:?}");
         let reclaim_new = table
-            .write(vec![put(
-                item("MARK#new", "USED", json!({ "ttl": now + 600 })),
-                Condition::AbsentOrExpired { now },
-            )])
+            .write(vec![put(item("MARK#new", "USED", json!({ "ttl": now + 600 })), Condition::AbsentOrExpired { now })])
             .await;
-        assert!(
-            matches!(reclaim_new, Err(StoreError::ConditionFailed { .. })),
-            "{name}: {reclaim_new:?}"
-        );
+        assert!(matches!(reclaim_new, Err(StoreError::ConditionFailed { .. })), "{name}: {reclaim_new:?}");
         let fresh = table
             .write(vec![put(
                 item("MARK#none", "USED", json!({ "ttl": now + 600 })),
@@ -125,160 +86,57 @@ async fn version_condition_lets_one_writer_of_a_version_through() {
     for (name, table) in stores().await {
         table
             .write(vec![put(
-                item(
-                    "SIGNUP#1",
-                    "SESSION",
-                    json!({ "version": 0, "step": "consent" }),
-                ),
+                item("SIGNUP#1", "SESSION", json!({ "version": 0, "step": "consent" })),
                 Condition::Absent,
             )])
             .await
             .unwrap();
-        let first = put(
-            item(
-                "SIGNUP#1",
-                "SESSION",
-                json!({ "version": 1, "step": "identity" }),
-            ),
-            Condition::Version(0),
-        );
+        let first =
+            put(item("SIGNUP#1", "SESSION", json!({ "version": 1, "step": "identity" })), Condition::Version(0));
         table.write(vec![first]).await.unwrap();
-        let stale = put(
-            item(
-                "SIGNUP#1",
-                "SESSION",
-                json!({ "version": 1, "step": "other" }),
-            ),
-            Condition::Version(0),
-        );
-        assert!(
-            matches!(
-                table.write(vec![stale]).await,
-                Err(StoreError::ConditionFailed { .. })
-            ),
-            "{name}"
-        );
-        let read = table
-            .get(&Key::new("SIGNUP#1", "SESSION"))
-            .await
-            .unwrap()
-            .unwrap();
+        let stale = put(item("SIGNUP#1", "SESSION", json!({ "version": 1, "step": "other" })), Condition::Version(0));
+        assert!(matches!(table.write(vec![stale]).await, Err(StoreError::ConditionFailed { .. })), "{name}");
+        let read = table.get(&Key::new("SIGNUP#1", "SESSION")).await.unwrap().unwrap();
         assert_eq!(read.0["step"], "identity", "{name}");
-        let missing = put(
-            item("SIGNUP#2", "SESSION", json!({ "version": 1 })),
-            Condition::Version(0),
-        );
-        assert!(
-            matches!(
-                table.write(vec![missing]).await,
-                Err(StoreError::ConditionFailed { .. })
-            ),
-            "{name}"
-        );
+        let missing = put(item("SIGNUP#2", "SESSION", json!({ "version": 1 })), Condition::Version(0));
+        assert!(matches!(table.write(vec![missing]).await, Err(StoreError::ConditionFailed { .. })), "{name}");
     }
 }
 
 #[tokio::test]
 async fn a_transaction_applies_all_or_names_the_write_that_failed() {
     for (name, table) in stores().await {
-        table
-            .write(vec![put(
-                item("USERNAME#taken", "CLAIM", json!({})),
-                Condition::Absent,
-            )])
-            .await
-            .unwrap();
-        table
-            .write(vec![put(
-                item("SIGNUP#9", "SESSION", json!({ "version": 3 })),
-                Condition::Absent,
-            )])
-            .await
-            .unwrap();
+        table.write(vec![put(item("USERNAME#taken", "CLAIM", json!({})), Condition::Absent)]).await.unwrap();
+        table.write(vec![put(item("SIGNUP#9", "SESSION", json!({ "version": 3 })), Condition::Absent)]).await.unwrap();
         let writes = || {
             vec![
-                put(
-                    item("MEMBER#9", "PROFILE", json!({ "name": "x" })),
-                    Condition::Absent,
-                ),
-                put(
-                    item("USERNAME#taken", "CLAIM", json!({ "memberId": "9" })),
-                    Condition::Absent,
-                ),
-                Write::Delete {
-                    key: Key::new("SIGNUP#9", "SESSION"),
-                    condition: Condition::Version(3),
-                },
+                put(item("MEMBER#9", "PROFILE", json!({ "name": "x" })), Condition::Absent),
+                put(item("USERNAME#taken", "CLAIM", json!({ "memberId": "9" })), Condition::Absent),
+                Write::Delete { key: Key::new("SIGNUP#9", "SESSION"), condition: Condition::Version(3) },
             ]
         };
         let refused = table.write(writes()).await;
-        assert!(
-            matches!(refused, Err(StoreError::ConditionFailed { index: Some(1) })),
-            "{name}: {refused:?}"
-        );
-        assert_eq!(
-            table.get(&Key::new("MEMBER#9", "PROFILE")).await.unwrap(),
-            None,
-            "{name}: nothing partial"
-        );
-        assert!(
-            table
-                .get(&Key::new("SIGNUP#9", "SESSION"))
-                .await
-                .unwrap()
-                .is_some(),
-            "{name}"
-        );
+        assert!(matches!(refused, Err(StoreError::ConditionFailed { index: Some(1) })), "{name}: {refused:?}");
+        assert_eq!(table.get(&Key::new("MEMBER#9", "PROFILE")).await.unwrap(), None, "{name}: nothing partial");
+        assert!(table.get(&Key::new("SIGNUP#9", "SESSION")).await.unwrap().is_some(), "{name}");
 
         let checked = vec![
-            put(
-                item("MEMBER#9", "PROFILE", json!({ "name": "x" })),
-                Condition::Absent,
-            ),
-            Write::Check {
-                key: Key::new("USERNAME#taken", "CLAIM"),
-                condition: Condition::Present,
-            },
-            Write::Delete {
-                key: Key::new("SIGNUP#9", "SESSION"),
-                condition: Condition::Version(3),
-            },
+            put(item("MEMBER#9", "PROFILE", json!({ "name": "x" })), Condition::Absent),
+            Write::Check { key: Key::new("USERNAME#taken", "CLAIM"), condition: Condition::Present },
+            Write::Delete { key: Key::new("SIGNUP#9", "SESSION"), condition: Condition::Version(3) },
         ];
         table.write(checked).await.unwrap();
-        assert!(
-            table
-                .get(&Key::new("MEMBER#9", "PROFILE"))
-                .await
-                .unwrap()
-                .is_some(),
-            "{name}"
-        );
-        assert_eq!(
-            table.get(&Key::new("SIGNUP#9", "SESSION")).await.unwrap(),
-            None,
-            "{name}"
-        );
+        assert!(table.get(&Key::new("MEMBER#9", "PROFILE")).await.unwrap().is_some(), "{name}");
+        assert_eq!(table.get(&Key::new("SIGNUP#9", "SESSION")).await.unwrap(), None, "{name}");
     }
 }
 
 #[tokio::test]
 async fn a_conditional_delete_of_a_missing_item_fails() {
     for (name, table) in stores().await {
-        let delete = Write::Delete {
-            key: Key::new("NOPE", "NOPE"),
-            condition: Condition::Present,
-        };
-        assert!(
-            matches!(
-                table.write(vec![delete]).await,
-                Err(StoreError::ConditionFailed { .. })
-            ),
-            "{name}"
-        );
-        let delete = Write::Delete {
-            key: Key::new("NOPE", "NOPE"),
-            condition: Condition::Always,
-        };
+        let delete = Write::Delete { key: Key::new("NOPE", "NOPE"), condition: Condition::Present };
+        assert!(matches!(table.write(vec![delete]).await, Err(StoreError::ConditionFailed { .. })), "{name}");
+        let delete = Write::Delete { key: Key::new("NOPE", "NOPE"), condition: Condition::Always };
         assert!(table.write(vec![delete]).await.is_ok(), "{name}");
     }
 }
@@ -288,35 +146,15 @@ async fn a_query_returns_one_partition_by_prefix_in_order_across_pages() {
     for (name, table) in stores().await {
         let padding = "x".repeat(20_000);
         for n in (0..70).rev() {
-            let it = item(
-                "MEMBER#q",
-                &format!("CONSENT#{n:03}"),
-                json!({ "n": n, "padding": padding }),
-            );
+            let it = item("MEMBER#q", &format!("CONSENT#{n:03}"), json!({ "n": n, "padding": padding }));
             table.write(vec![put(it, Condition::Always)]).await.unwrap();
         }
-        table
-            .write(vec![put(
-                item("MEMBER#q", "PROFILE", json!({})),
-                Condition::Always,
-            )])
-            .await
-            .unwrap();
-        table
-            .write(vec![put(
-                item("MEMBER#r", "CONSENT#000", json!({})),
-                Condition::Always,
-            )])
-            .await
-            .unwrap();
+        table.write(vec![put(item("MEMBER#q", "PROFILE", json!({})), Condition::Always)]).await.unwrap();
+        table.write(vec![put(item("MEMBER#r", "CONSENT#000", json!({})), Condition::Always)]).await.unwrap();
         let found = table.query("MEMBER#q", "CONSENT#").await.unwrap();
         let order: Vec<i64> = found.iter().map(|i| i.0["n"].as_i64().unwrap()).collect();
         assert_eq!(order, (0..70).collect::<Vec<_>>(), "{name}");
-        assert_eq!(
-            table.query("MEMBER#q", "").await.unwrap().len(),
-            71,
-            "{name}"
-        );
+        assert_eq!(table.query("MEMBER#q", "").await.unwrap().len(), 71, "{name}");
     }
 }
 
@@ -330,14 +168,8 @@ async fn of_many_racing_claims_exactly_one_wins() {
                 let barrier = barrier.clone();
                 tokio::spawn(async move {
                     let writes = vec![
-                        put(
-                            item(&format!("MEMBER#{n}"), "PROFILE", json!({})),
-                            Condition::Absent,
-                        ),
-                        put(
-                            item("PERSON#same", "CLAIM", json!({ "memberId": n })),
-                            Condition::Absent,
-                        ),
+                        put(item(&format!("MEMBER#{n}"), "PROFILE", json!({})), Condition::Absent),
+                        put(item("PERSON#same", "CLAIM", json!({ "memberId": n })), Condition::Absent),
                     ];
                     barrier.wait().await;
                     // A conflict cancels the transaction whole; try again as the service does.
@@ -368,63 +200,28 @@ async fn a_lease_is_taken_when_absent_expired_or_abandoned() {
         let now = 1_800_000_000;
         let lease = |pk: &str| {
             put(
-                item(
-                    pk,
-                    "RECORD",
-                    json!({ "status": "in_progress", "lockedUntil": now + 30, "ttl": now + 86_400 }),
-                ),
+                item(pk, "RECORD", json!({ "status": "in_progress", "lockedUntil": now + 30, "ttl": now + 86_400 })),
                 Condition::Claimable { now },
             )
         };
         table.write(vec![lease("IDEM#a")]).await.unwrap();
         assert!(
-            matches!(
-                table.write(vec![lease("IDEM#a")]).await,
-                Err(StoreError::ConditionFailed { .. })
-            ),
+            matches!(table.write(vec![lease("IDEM#a")]).await, Err(StoreError::ConditionFailed { .. })),
             "{name}: held"
         );
-        let abandoned = item(
-            "IDEM#b",
-            "RECORD",
-            json!({ "status": "in_progress", "lockedUntil": now - 1, "ttl": now + 86_400 }),
-        );
-        table
-            .write(vec![put(abandoned, Condition::Always)])
-            .await
-            .unwrap();
+        let abandoned =
+            item("IDEM#b", "RECORD", json!({ "status": "in_progress", "lockedUntil": now - 1, "ttl": now + 86_400 }));
+        table.write(vec![put(abandoned, Condition::Always)]).await.unwrap();
+        assert!(table.write(vec![lease("IDEM#b")]).await.is_ok(), "{name}: abandoned");
+        let completed =
+            item("IDEM#c", "RECORD", json!({ "status": "completed", "lockedUntil": now - 1, "ttl": now + 86_400 }));
+        table.write(vec![put(completed, Condition::Always)]).await.unwrap();
         assert!(
-            table.write(vec![lease("IDEM#b")]).await.is_ok(),
-            "{name}: abandoned"
-        );
-        let completed = item(
-            "IDEM#c",
-            "RECORD",
-            json!({ "status": "completed", "lockedUntil": now - 1, "ttl": now + 86_400 }),
-        );
-        table
-            .write(vec![put(completed, Condition::Always)])
-            .await
-            .unwrap();
-        assert!(
-            matches!(
-                table.write(vec![lease("IDEM#c")]).await,
-                Err(StoreError::ConditionFailed { .. })
-            ),
+            matches!(table.write(vec![lease("IDEM#c")]).await, Err(StoreError::ConditionFailed { .. })),
             "{name}: completed"
         );
-        let expired = item(
-            "IDEM#d",
-            "RECORD",
-            json!({ "status": "completed", "ttl": now - 1 }),
-        );
-        table
-            .write(vec![put(expired, Condition::Always)])
-            .await
-            .unwrap();
-        assert!(
-            table.write(vec![lease("IDEM#d")]).await.is_ok(),
-            "{name}: expired"
-        );
+        let expired = item("IDEM#d", "RECORD", json!({ "status": "completed", "ttl": now - 1 }));
+        table.write(vec![put(expired, Condition::Always)]).await.unwrap();
+        assert!(table.write(vec![lease("IDEM#d")]).await.is_ok(), "{name}: expired");
     }
 }

@@ -13,9 +13,7 @@ pub fn seoul_date(at: OffsetDateTime) -> Date {
 
 /// The instant at which a Seoul calendar date begins.
 pub fn seoul_midnight(date: Date) -> OffsetDateTime {
-    date.midnight()
-        .assume_offset(SEOUL)
-        .to_offset(UtcOffset::UTC)
+    date.midnight().assume_offset(SEOUL).to_offset(UtcOffset::UTC)
 }
 
 /// Full age on `on`. Someone born on 29 February turns a year older on 1 March in common years
@@ -46,9 +44,7 @@ impl CalendarDate {
         if raw.len() != 10 {
             return Err("invalid_date");
         }
-        Date::parse(raw, format)
-            .map(Self)
-            .map_err(|_| "invalid_date")
+        Date::parse(raw, format).map(Self).map_err(|_| "invalid_date")
     }
 
     pub fn from_date(date: Date) -> Self {
@@ -79,13 +75,7 @@ impl CalendarDate {
 
 impl std::fmt::Display for CalendarDate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            self.0.year(),
-            self.0.month() as u8,
-            self.0.day()
-        )
+        write!(f, "{:04}-{:02}-{:02}", self.0.year(), self.0.month() as u8, self.0.day())
     }
 }
 
@@ -118,18 +108,9 @@ mod tests {
 
     #[test]
     fn seoul_date_turns_at_fifteen_hundred_utc() {
-        assert_eq!(
-            seoul_date(datetime!(2026-11-22 14:59:59 UTC)),
-            date!(2026 - 11 - 22)
-        );
-        assert_eq!(
-            seoul_date(datetime!(2026-11-22 15:00:00 UTC)),
-            date!(2026 - 11 - 23)
-        );
-        assert_eq!(
-            seoul_midnight(date!(2026 - 11 - 23)),
-            datetime!(2026-11-22 15:00:00 UTC)
-        );
+        assert_eq!(seoul_date(datetime!(2026-11-22 14:59:59 UTC)), date!(2026 - 11 - 22));
+        assert_eq!(seoul_date(datetime!(2026-11-22 15:00:00 UTC)), date!(2026 - 11 - 23));
+        assert_eq!(seoul_midnight(date!(2026 - 11 - 23)), datetime!(2026-11-22 15:00:00 UTC));
     }
 
     #[test]
@@ -139,25 +120,16 @@ mod tests {
             add_seoul_years(datetime!(2028-02-28 16:00:00 UTC), 2),
             datetime!(2030-02-27 16:00:00 UTC)
         );
-        assert_eq!(
-            add_seoul_years(datetime!(2026-11-22 06:00:00 UTC), 2),
-            datetime!(2028-11-22 06:00:00 UTC)
-        );
+        assert_eq!(add_seoul_years(datetime!(2026-11-22 06:00:00 UTC), 2), datetime!(2028-11-22 06:00:00 UTC));
     }
 
     #[test]
     fn dates_parse_strictly() {
         assert!(CalendarDate::parse("2026-02-29").is_err());
         assert!(CalendarDate::parse("2026-2-1").is_err());
-        assert_eq!(
-            CalendarDate::parse("2024-02-29").unwrap().to_string(),
-            "2024-02-29"
-        );
+        assert_eq!(CalendarDate::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
         let today = date!(2026 - 11 - 22);
-        assert_eq!(
-            CalendarDate::parse_birth_date("2026-11-23", today),
-            Err("future_date")
-        );
+        assert_eq!(CalendarDate::parse_birth_date("2026-11-23", today), Err("future_date"));
         assert!(CalendarDate::parse_birth_date("2026-11-22", today).is_ok());
     }
 }

@@ -104,11 +104,7 @@ pub fn check_answers(
         if document.version != version {
             return Err(ConsentError::VersionMismatch { index });
         }
-        parsed.push(ConsentAnswer {
-            document: document.id,
-            version: version.clone(),
-            agreed: *agreed,
-        });
+        parsed.push(ConsentAnswer { document: document.id, version: version.clone(), agreed: *agreed });
     }
     Ok(parsed)
 }
@@ -118,11 +114,7 @@ pub fn missing_required(step: ConsentStep, answers: &[ConsentAnswer]) -> Vec<Doc
     documents_of(step)
         .filter(|doc| doc.required)
         .filter(|doc| {
-            !answers
-                .iter()
-                .rev()
-                .find(|a| a.document == doc.id)
-                .is_some_and(|a| a.agreed && a.version == doc.version)
+            !answers.iter().rev().find(|a| a.document == doc.id).is_some_and(|a| a.agreed && a.version == doc.version)
         })
         .map(|doc| doc.id)
         .collect()
@@ -192,22 +184,11 @@ mod tests {
     #[test]
     fn signup_needs_both_documents_agreed() {
         let answers = check_answers(ConsentStep::Signup, &[answer("terms-of-use", true)]).unwrap();
-        assert_eq!(
-            missing_required(ConsentStep::Signup, &answers),
-            vec![DocumentId::PrivacyCollection]
-        );
-        let answers = check_answers(
-            ConsentStep::Signup,
-            &[
-                answer("terms-of-use", true),
-                answer("privacy-collection", false),
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            missing_required(ConsentStep::Signup, &answers),
-            vec![DocumentId::PrivacyCollection]
-        );
+        assert_eq!(missing_required(ConsentStep::Signup, &answers), vec![DocumentId::PrivacyCollection]);
+        let answers =
+            check_answers(ConsentStep::Signup, &[answer("terms-of-use", true), answer("privacy-collection", false)])
+                .unwrap();
+        assert_eq!(missing_required(ConsentStep::Signup, &answers), vec![DocumentId::PrivacyCollection]);
     }
 
     #[test]
@@ -217,9 +198,6 @@ mod tests {
             Err(ConsentError::UnknownDocument { index: 0 })
         );
         let stale = ("terms-of-use".to_owned(), "2020-01-01".to_owned(), true);
-        assert_eq!(
-            check_answers(ConsentStep::Signup, &[stale]),
-            Err(ConsentError::VersionMismatch { index: 0 })
-        );
+        assert_eq!(check_answers(ConsentStep::Signup, &[stale]), Err(ConsentError::VersionMismatch { index: 0 }));
     }
 }

@@ -13,15 +13,9 @@ impl Email {
             return Err("too_long");
         }
         let (local, domain) = raw.split_once('@').ok_or("invalid_format")?;
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..");
-        if local.is_empty()
-            || !domain_ok
-            || domain.contains('@')
-            || raw.chars().any(char::is_whitespace)
-        {
+        let domain_ok =
+            domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..");
+        if local.is_empty() || !domain_ok || domain.contains('@') || raw.chars().any(char::is_whitespace) {
             return Err("invalid_format");
         }
         Ok(Self(raw.to_owned()))
@@ -60,20 +54,12 @@ impl MobilePhone {
         let valid = digits.chars().all(|c| c.is_ascii_digit())
             && (10..=11).contains(&digits.len())
             && digits.starts_with("01")
-            && matches!(
-                digits.as_bytes()[2],
-                b'0' | b'1' | b'6' | b'7' | b'8' | b'9'
-            );
+            && matches!(digits.as_bytes()[2], b'0' | b'1' | b'6' | b'7' | b'8' | b'9');
         if !valid {
             return Err("invalid_format");
         }
         let middle = digits.len() - 4;
-        Ok(Self(format!(
-            "{}-{}-{}",
-            &digits[..3],
-            &digits[3..middle],
-            &digits[middle..]
-        )))
+        Ok(Self(format!("{}-{}-{}", &digits[..3], &digits[3..middle], &digits[middle..])))
     }
 
     pub fn as_str(&self) -> &str {
@@ -100,14 +86,8 @@ mod tests {
 
     #[test]
     fn mobile_numbers_are_normalised() {
-        assert_eq!(
-            MobilePhone::parse("01012345678").unwrap().as_str(),
-            "010-1234-5678"
-        );
-        assert_eq!(
-            MobilePhone::parse("011-123-4567").unwrap().as_str(),
-            "011-123-4567"
-        );
+        assert_eq!(MobilePhone::parse("01012345678").unwrap().as_str(), "010-1234-5678");
+        assert_eq!(MobilePhone::parse("011-123-4567").unwrap().as_str(), "011-123-4567");
         assert!(MobilePhone::parse("012-1234-5678").is_err());
         assert!(MobilePhone::parse("02-123-4567").is_err());
         assert!(MobilePhone::parse("010-1234-56789").is_err());
@@ -119,9 +99,6 @@ mod tests {
         assert!(Email::parse("reader@localhost").is_err());
         assert!(Email::parse("a@b@c.kr").is_err());
         assert!(Email::parse("@example.kr").is_err());
-        assert_eq!(
-            Email::parse(&format!("{}@example.kr", "a".repeat(250))),
-            Err("too_long")
-        );
+        assert_eq!(Email::parse(&format!("{}@example.kr", "a".repeat(250))), Err("too_long"));
     }
 }

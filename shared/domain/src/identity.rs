@@ -136,10 +136,7 @@ mod tests {
     fn names_are_trimmed_and_normalised() {
         // "한" written as separate jamo (NFD) and as one syllable (NFC) are the same name.
         let decomposed = "\u{1112}\u{1161}\u{11AB}";
-        assert_eq!(
-            PersonName::parse(decomposed).unwrap(),
-            PersonName::parse(" 한 ").unwrap()
-        );
+        assert_eq!(PersonName::parse(decomposed).unwrap(), PersonName::parse(" 한 ").unwrap());
         assert_eq!(PersonName::parse("  "), Err("required"));
         assert_eq!(PersonName::parse(&"가".repeat(31)), Err("too_long"));
     }

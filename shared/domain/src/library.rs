@@ -30,10 +30,7 @@ impl Library {
     ];
 
     pub fn parse(code: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|lib| lib.code() == code)
-            .ok_or("unknown_library")
+        Self::ALL.into_iter().find(|lib| lib.code() == code).ok_or("unknown_library")
     }
 
     pub fn code(self) -> &'static str {

@@ -15,11 +15,7 @@ impl LoanCardNumber {
             body[0] = 1 + digits[1] % 9;
         }
         let check = luhn_check_digit(&body);
-        let text = body
-            .iter()
-            .chain(std::iter::once(&check))
-            .map(|d| char::from(b'0' + d))
-            .collect();
+        let text = body.iter().chain(std::iter::once(&check)).map(|d| char::from(b'0' + d)).collect();
         Self(text)
     }
 
@@ -86,18 +82,12 @@ mod tests {
     fn known_luhn_numbers() {
         // 7992739871 is the textbook example: its check digit is 3.
         assert_eq!(luhn_check_digit(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1]), 3);
-        assert_eq!(
-            LoanCardNumber::parse("12345678901238"),
-            Err("invalid_check_digit")
-        );
+        assert_eq!(LoanCardNumber::parse("12345678901238"), Err("invalid_check_digit"));
         assert_eq!(
             LoanCardNumber::parse("12345678901237").map(|n| n.as_str().to_owned()),
             Ok("12345678901237".to_owned())
         );
-        assert_eq!(
-            LoanCardNumber::parse("01234567890123"),
-            Err("invalid_format")
-        );
+        assert_eq!(LoanCardNumber::parse("01234567890123"), Err("invalid_format"));
     }
 
     proptest! {

@@ -57,11 +57,6 @@ impl Grade {
     /// "비대면 인증 회원은 원칙적으로 전자도서관만 이용할 수 있습니다 (무인예약 및 스마트도서관 제외)."
     pub fn entitlements(self) -> Entitlements {
         let e_library = matches!(self, Grade::Full | Grade::Light);
-        Entitlements {
-            e_library,
-            unmanned_reservation: false,
-            smart_library: false,
-            desk_loans: false,
-        }
+        Entitlements { e_library, unmanned_reservation: false, smart_library: false, desk_loans: false }
     }
 }

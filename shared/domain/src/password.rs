@@ -70,26 +70,11 @@ mod tests {
     #[test]
     fn each_rule_has_its_reason() {
         let name = user("reader01");
-        assert_eq!(
-            Password::parse("Ab1!", Some(&name)).unwrap_err(),
-            vec!["too_short"]
-        );
-        assert_eq!(
-            Password::parse(&"Ab1!".repeat(17), Some(&name)).unwrap_err(),
-            vec!["too_long"]
-        );
-        assert_eq!(
-            Password::parse("abcdefgh1", Some(&name)).unwrap_err(),
-            vec!["too_few_classes"]
-        );
-        assert_eq!(
-            Password::parse("abcdefghij", Some(&name)).unwrap_err(),
-            vec!["too_few_classes"]
-        );
-        assert_eq!(
-            Password::parse("xxREADER01!!", Some(&name)).unwrap_err(),
-            vec!["contains_username"]
-        );
+        assert_eq!(Password::parse("Ab1!", Some(&name)).unwrap_err(), vec!["too_short"]);
+        assert_eq!(Password::parse(&"Ab1!".repeat(17), Some(&name)).unwrap_err(), vec!["too_long"]);
+        assert_eq!(Password::parse("abcdefgh1", Some(&name)).unwrap_err(), vec!["too_few_classes"]);
+        assert_eq!(Password::parse("abcdefghij", Some(&name)).unwrap_err(), vec!["too_few_classes"]);
+        assert_eq!(Password::parse("xxREADER01!!", Some(&name)).unwrap_err(), vec!["contains_username"]);
         assert!(Password::parse("abcdefgh1!", Some(&name)).is_ok());
         assert!(Password::parse("Abcdefg1", Some(&name)).is_ok());
         assert!(Password::parse("도서관사랑해요ab12", Some(&name)).is_ok());

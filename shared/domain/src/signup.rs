@@ -94,12 +94,7 @@ pub enum AgeRuleError {
 }
 
 impl SignupSession {
-    pub fn start(
-        id: String,
-        token_hash: String,
-        member_type: MemberType,
-        now: OffsetDateTime,
-    ) -> Self {
+    pub fn start(id: String, token_hash: String, member_type: MemberType, now: OffsetDateTime) -> Self {
         Self {
             id,
             token_hash,
@@ -119,18 +114,12 @@ impl SignupSession {
 
     /// The consent step: answers are recorded whatever they say; the session moves on only when
     /// both required documents are agreed to (동의하지 않습니다 stops the sign-up here).
-    pub fn record_consents(
-        &mut self,
-        answers: Vec<ConsentAnswer>,
-        at: OffsetDateTime,
-        channel: Channel,
-    ) -> bool {
-        self.consents
-            .extend(answers.into_iter().map(|answer| RecordedConsent {
-                answer,
-                at,
-                channel: channel.clone(),
-            }));
+    pub fn record_consents(&mut self, answers: Vec<ConsentAnswer>, at: OffsetDateTime, channel: Channel) -> bool {
+        self.consents.extend(answers.into_iter().map(|answer| RecordedConsent {
+            answer,
+            at,
+            channel: channel.clone(),
+        }));
         let answers: Vec<ConsentAnswer> = self.consents.iter().map(|c| c.answer.clone()).collect();
         let complete = crate::consent::missing_required(ConsentStep::Signup, &answers).is_empty();
         if complete {
@@ -174,30 +163,14 @@ mod tests {
     #[test]
     fn general_applicants_are_fourteen_and_guardians_nineteen() {
         let today = date!(2026 - 03 - 01);
+        assert_eq!(role_for(MemberType::General, date!(2012 - 02 - 29), today), Ok(Role::Applicant));
         assert_eq!(
-            role_for(MemberType::General, date!(2012 - 02 - 29), today),
-            Ok(Role::Applicant)
-        );
-        assert_eq!(
-            role_for(
-                MemberType::General,
-                date!(2012 - 02 - 29),
-                date!(2026 - 02 - 28)
-            ),
+            role_for(MemberType::General, date!(2012 - 02 - 29), date!(2026 - 02 - 28)),
             Err(AgeRuleError::RequiresChildSignup)
         );
-        assert_eq!(
-            role_for(MemberType::Child, date!(2007 - 03 - 01), today),
-            Ok(Role::Guardian)
-        );
-        assert_eq!(
-            role_for(MemberType::Child, date!(2007 - 03 - 02), today),
-            Err(AgeRuleError::GuardianNotAdult)
-        );
+        assert_eq!(role_for(MemberType::Child, date!(2007 - 03 - 01), today), Ok(Role::Guardian));
+        assert_eq!(role_for(MemberType::Child, date!(2007 - 03 - 02), today), Err(AgeRuleError::GuardianNotAdult));
         assert_eq!(check_child_age(date!(2012 - 03 - 02), today), Ok(()));
-        assert_eq!(
-            check_child_age(date!(2012 - 03 - 01), today),
-            Err(AgeRuleError::RequiresGeneralSignup)
-        );
+        assert_eq!(check_child_age(date!(2012 - 03 - 01), today), Err(AgeRuleError::RequiresGeneralSignup));
     }
 }

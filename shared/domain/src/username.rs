@@ -49,9 +49,7 @@ impl Username {
         }
         let folded = raw.to_ascii_lowercase();
         let starts_with_letter = folded.as_bytes()[0].is_ascii_lowercase();
-        let allowed = folded
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let allowed = folded.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !(starts_with_letter && allowed) {
             return Err("invalid_format");
         }

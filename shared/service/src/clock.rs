@@ -34,7 +34,6 @@ impl AdjustableClock {
 
 impl Clock for AdjustableClock {
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-            + time::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+        OffsetDateTime::now_utc() + time::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
     }
 }

@@ -54,11 +54,7 @@ impl SignedResults {
 
     pub fn sign(&self, payload: &ResultPayload) -> String {
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).unwrap_or_default());
-        let tag = self
-            .keys
-            .current()
-            .identity_result
-            .hmac(&[CONTEXT, body.as_bytes()]);
+        let tag = self.keys.current().identity_result.hmac(&[CONTEXT, body.as_bytes()]);
         format!("{body}.{}", URL_SAFE_NO_PAD.encode(tag))
     }
 }
@@ -70,12 +66,7 @@ impl IdentityProvider for SignedResults {
         }
         let (body, tag) = result.split_once('.').ok_or(InvalidResult)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| InvalidResult)?;
-        if !self
-            .keys
-            .current()
-            .identity_result
-            .verify_hmac(&[CONTEXT, body.as_bytes()], &tag)
-        {
+        if !self.keys.current().identity_result.verify_hmac(&[CONTEXT, body.as_bytes()], &tag) {
             return Err(InvalidResult);
         }
         let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| InvalidResult)?;
@@ -90,8 +81,7 @@ impl IdentityProvider for SignedResults {
             birth_date: CalendarDate::parse(&payload.birth_date).map_err(|_| InvalidResult)?,
             gender: payload.gender,
             di: Di::new(payload.di).map_err(|_| InvalidResult)?,
-            issued_at: OffsetDateTime::from_unix_timestamp(payload.issued_at)
-                .map_err(|_| InvalidResult)?,
+            issued_at: OffsetDateTime::from_unix_timestamp(payload.issued_at).map_err(|_| InvalidResult)?,
         })
     }
 }
@@ -125,10 +115,7 @@ mod tests {
         let verified = provider.verify(Method::Phone, &result).unwrap();
         assert_eq!(verified.name.as_str(), "김하늘");
         assert_eq!(verified.birth_date.to_string(), "1990-05-17");
-        assert_eq!(
-            provider.verify(Method::Ipin, &result).unwrap_err(),
-            InvalidResult
-        );
+        assert_eq!(provider.verify(Method::Ipin, &result).unwrap_err(), InvalidResult);
     }
 
     #[test]

@@ -43,8 +43,7 @@ impl SecretKey {
     }
 
     pub fn hmac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret())
-            .expect("HMAC takes keys of any length");
+        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret()).expect("HMAC takes keys of any length");
         for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
@@ -53,8 +52,7 @@ impl SecretKey {
     }
 
     pub fn verify_hmac(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
-        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret())
-            .expect("HMAC takes keys of any length");
+        let mut mac = HmacSha256::new_from_slice(self.0.expose_secret()).expect("HMAC takes keys of any length");
         for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
@@ -76,11 +74,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn random() -> Self {
-        Self {
-            identity_result: SecretKey::random(),
-            di_pepper: SecretKey::random(),
-            idempotency: SecretKey::random(),
-        }
+        Self { identity_result: SecretKey::random(), di_pepper: SecretKey::random(), idempotency: SecretKey::random() }
     }
 
     /// The claim key of a person: the HMAC of their DI, so the table never holds the DI.
@@ -90,12 +84,7 @@ impl Keys {
 
     /// The claim key of a child: the guardian's person key with the child's name and birth date.
     pub fn child_key(&self, guardian_key: &str, child_name: &str, birth_date: &str) -> String {
-        hex(&self.di_pepper.hmac(&[
-            b"child",
-            guardian_key.as_bytes(),
-            child_name.as_bytes(),
-            birth_date.as_bytes(),
-        ]))
+        hex(&self.di_pepper.hmac(&[b"child", guardian_key.as_bytes(), child_name.as_bytes(), birth_date.as_bytes()]))
     }
 }
 
@@ -111,10 +100,7 @@ impl SecretKey {
         use aes_gcm::aead::Aead;
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self
-            .sealing_cipher()
-            .encrypt(&nonce.into(), plaintext)
-            .unwrap_or_default();
+        let sealed = self.sealing_cipher().encrypt(&nonce.into(), plaintext).unwrap_or_default();
         URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())
     }
 
@@ -126,9 +112,7 @@ impl SecretKey {
             return None;
         }
         let (nonce, ciphertext) = bytes.split_at(12);
-        self.sealing_cipher()
-            .decrypt(aes_gcm::Nonce::from_slice(nonce), ciphertext)
-            .ok()
+        self.sealing_cipher().decrypt(aes_gcm::Nonce::from_slice(nonce), ciphertext).ok()
     }
 }
 
@@ -152,10 +136,7 @@ pub fn token_hash(token: &str) -> String {
 /// Compares a presented token with a stored hash in constant time.
 pub fn token_matches(token: &str, stored_hash: &str) -> bool {
     use subtle::ConstantTimeEq;
-    token_hash(token)
-        .as_bytes()
-        .ct_eq(stored_hash.as_bytes())
-        .into()
+    token_hash(token).as_bytes().ct_eq(stored_hash.as_bytes()).into()
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -182,10 +163,7 @@ mod tests {
 
     #[test]
     fn short_keys_are_refused() {
-        assert!(matches!(
-            SecretKey::from_text("short"),
-            Err(KeyError::TooShort)
-        ));
+        assert!(matches!(SecretKey::from_text("short"), Err(KeyError::TooShort)));
         assert!(SecretKey::from_text(&"k".repeat(32)).is_ok());
     }
 
@@ -194,10 +172,7 @@ mod tests {
         let (key, other) = (SecretKey::random(), SecretKey::random());
         let sealed = key.seal(b"{\"signupToken\":\"abc\"}");
         assert!(!sealed.contains("signupToken"));
-        assert_eq!(
-            key.open(&sealed).as_deref(),
-            Some(&b"{\"signupToken\":\"abc\"}"[..])
-        );
+        assert_eq!(key.open(&sealed).as_deref(), Some(&b"{\"signupToken\":\"abc\"}"[..]));
         assert_eq!(other.open(&sealed), None);
         let mut altered = sealed.into_bytes();
         let last = altered.len() - 1;

@@ -26,10 +26,7 @@ pub enum ConfigError {
 }
 
 fn required(name: &'static str) -> Result<String, ConfigError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or(ConfigError::Missing(name))
+    std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(name))
 }
 
 /// How long keys are used before Secrets Manager is asked again.
@@ -45,9 +42,7 @@ pub async fn production_service() -> Result<Service, ConfigError> {
         idempotency: required("IDEMPOTENCY_SECRET_ID")?,
     };
     let config = crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref()).await;
-    let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(
-        &config,
-    )));
+    let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
     let keys = Arc::new(KeyRing::load(secrets, ids, SECRET_REFRESH).await?);
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
     Ok(Service {

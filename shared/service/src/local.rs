@@ -32,10 +32,7 @@ pub struct LocalOptions {
 
 impl Default for LocalOptions {
     fn default() -> Self {
-        Self {
-            table: Arc::new(MemoryTable::new()),
-            hasher: Arc::new(Argon2id::owasp()),
-        }
+        Self { table: Arc::new(MemoryTable::new()), hasher: Arc::new(Argon2id::owasp()) }
     }
 }
 
@@ -54,18 +51,10 @@ impl LocalOptions {
     pub async fn from_env() -> Result<(Self, &'static str), LocalStoreError> {
         match std::env::var("DYNAMODB_ENDPOINT") {
             Ok(endpoint) if !endpoint.is_empty() => {
-                let name = std::env::var("TABLE_NAME")
-                    .ok()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| "membership".into());
+                let name =
+                    std::env::var("TABLE_NAME").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "membership".into());
                 let table = dynamodb_table(&endpoint, &name).await?;
-                Ok((
-                    Self {
-                        table: Arc::new(table),
-                        ..Self::default()
-                    },
-                    "dynamodb",
-                ))
+                Ok((Self { table: Arc::new(table), ..Self::default() }, "dynamodb"))
             }
             _ => Ok((Self::default(), "embedded")),
         }
@@ -76,9 +65,7 @@ impl LocalOptions {
 pub async fn dynamodb_table(endpoint: &str, name: &str) -> Result<DynamoTable, LocalStoreError> {
     let config = crate::aws::sdk_config(Some(endpoint)).await;
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), name);
-    table
-        .create_if_missing(&TableDefinition::from_template()?)
-        .await?;
+    table.create_if_missing(&TableDefinition::from_template()?).await?;
     Ok(table)
 }
 
@@ -95,16 +82,8 @@ impl LocalApp {
             hasher: options.hasher,
             keys,
         };
-        let simulators = Simulators {
-            provider,
-            clock: clock.clone(),
-            di_key: SecretKey::random(),
-        };
+        let simulators = Simulators { provider, clock: clock.clone(), di_key: SecretKey::random() };
         let router = finish(routes(service.clone(), &Function::ALL).merge(simulators.routes()));
-        Self {
-            router,
-            service,
-            clock,
-        }
+        Self { router, service, clock }
     }
 }

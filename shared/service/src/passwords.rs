@@ -23,9 +23,7 @@ pub struct Argon2id {
 
 impl Argon2id {
     pub fn owasp() -> Self {
-        Self {
-            params: Params::new(19_456, 2, 1, None).unwrap_or_default(),
-        }
+        Self { params: Params::new(19_456, 2, 1, None).unwrap_or_default() }
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -43,11 +41,8 @@ impl PasswordHasher for Argon2id {
     }
 
     fn verify(&self, password: &Password, phc: &str) -> bool {
-        PasswordHash::new(phc).is_ok_and(|parsed| {
-            self.argon2()
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok()
-        })
+        PasswordHash::new(phc)
+            .is_ok_and(|parsed| self.argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok())
     }
 }
 

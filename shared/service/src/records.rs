@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::store::{
-    Condition, Item, Key, StoreError, Table, Write, DUE_PK, DUE_SHARDS, DUE_SK, PK, SK, TTL,
-};
+use crate::store::{Condition, Item, Key, StoreError, Table, Write, DUE_PK, DUE_SHARDS, DUE_SK, PK, SK, TTL};
 
 /// The member record (`MEMBER#<id>` / `PROFILE`). For a child member, `name` and `birth_date` are the
 /// child's, and `guardian` names the adult who signed the child up.
@@ -143,13 +141,8 @@ fn epoch(at: OffsetDateTime) -> i64 {
 }
 
 /// Builds an item from a record: its fields, the key, and a TTL for transient records.
-fn item_of<T: Serialize>(
-    key: &Key,
-    record: &T,
-    ttl: Option<OffsetDateTime>,
-) -> Result<Item, StoreError> {
-    let Value::Object(mut attrs) =
-        serde_json::to_value(record).map_err(|e| StoreError::Malformed(e.to_string()))?
+fn item_of<T: Serialize>(key: &Key, record: &T, ttl: Option<OffsetDateTime>) -> Result<Item, StoreError> {
+    let Value::Object(mut attrs) = serde_json::to_value(record).map_err(|e| StoreError::Malformed(e.to_string()))?
     else {
         return Err(StoreError::Malformed("record is not an object".into()));
     };
@@ -167,24 +160,11 @@ fn item_of<T: Serialize>(
 /// Where an item that falls due at `at` sits in the `due` index: its UTC hour bucket, one of a few
 /// shards chosen by its key, and a sort key that orders by due time.
 pub fn due_keys(key: &Key, at: OffsetDateTime) -> (String, String) {
-    let shard = key
-        .pk
-        .bytes()
-        .chain(key.sk.bytes())
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+    let shard = key.pk.bytes().chain(key.sk.bytes()).fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
         % DUE_SHARDS;
     let at = at.to_offset(time::UtcOffset::UTC);
-    let bucket = format!(
-        "{:04}-{:02}-{:02}T{:02}",
-        at.year(),
-        at.month() as u8,
-        at.day(),
-        at.hour()
-    );
-    (
-        format!("DUE#{bucket}#{shard}"),
-        format!("{:012}#{}#{}", epoch(at), key.pk, key.sk),
-    )
+    let bucket = format!("{:04}-{:02}-{:02}T{:02}", at.year(), at.month() as u8, at.day(), at.hour());
+    (format!("DUE#{bucket}#{shard}"), format!("{:012}#{}#{}", epoch(at), key.pk, key.sk))
 }
 
 fn record_of<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
@@ -217,30 +197,17 @@ impl Records {
 
     /// A live item: absent when missing or when its TTL has passed (DynamoDB deletes lazily).
     async fn live(&self, key: &Key, now: OffsetDateTime) -> Result<Option<Item>, StoreError> {
-        Ok(self
-            .table
-            .get(key)
-            .await?
-            .filter(|item| !item.is_expired(epoch(now))))
+        Ok(self.table.get(key).await?.filter(|item| !item.is_expired(epoch(now))))
     }
 
     /// The sign-up session as stored, expired or not: an expired one is answered 410, not 404.
     pub async fn signup(&self, id: &str) -> Result<Option<SignupSession>, StoreError> {
-        self.table
-            .get(&signup_key(id))
-            .await?
-            .map(record_of)
-            .transpose()
+        self.table.get(&signup_key(id)).await?.map(record_of).transpose()
     }
 
     pub async fn create_signup(&self, session: &SignupSession) -> Result<(), StoreError> {
         let item = item_of(&signup_key(&session.id), session, Some(session.expires_at))?;
-        self.table
-            .write(vec![Write::Put {
-                item,
-                condition: Condition::Absent,
-            }])
-            .await
+        self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
     }
 
     /// Saves a changed session if nobody changed it since `session.version`; the saved version is one more.
@@ -248,28 +215,15 @@ impl Records {
         let expected = session.version;
         session.version += 1;
         let item = item_of(&signup_key(&session.id), session, Some(session.expires_at))?;
-        let result = self
-            .table
-            .write(vec![Write::Put {
-                item,
-                condition: Condition::Version(expected),
-            }])
-            .await;
+        let result = self.table.write(vec![Write::Put { item, condition: Condition::Version(expected) }]).await;
         if result.is_err() {
             session.version = expected;
         }
         result
     }
 
-    pub async fn identity_result_used(
-        &self,
-        transaction_id: &str,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        Ok(self
-            .live(&used_result_key(transaction_id), now)
-            .await?
-            .is_some())
+    pub async fn identity_result_used(&self, transaction_id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        Ok(self.live(&used_result_key(transaction_id), now).await?.is_some())
     }
 
     /// Marks a provider result as used; false when it already was (a replay that raced this one).
@@ -280,17 +234,10 @@ impl Records {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let key = used_result_key(transaction_id);
-        let item = item_of(
-            &key,
-            &serde_json::json!({}),
-            Some(result_expires_at + USED_MARKER_MARGIN),
-        )?;
+        let item = item_of(&key, &serde_json::json!({}), Some(result_expires_at + USED_MARKER_MARGIN))?;
         match self
             .table
-            .write(vec![Write::Put {
-                item,
-                condition: Condition::AbsentOrExpired { now: epoch(now) },
-            }])
+            .write(vec![Write::Put { item, condition: Condition::AbsentOrExpired { now: epoch(now) } }])
             .await
         {
             Ok(()) => Ok(true),
@@ -305,18 +252,11 @@ impl Records {
         value: &str,
         now: OffsetDateTime,
     ) -> Result<Option<ClaimRecord>, StoreError> {
-        self.live(&kind.key(value), now)
-            .await?
-            .map(record_of)
-            .transpose()
+        self.live(&kind.key(value), now).await?.map(record_of).transpose()
     }
 
     pub async fn member(&self, id: &str) -> Result<Option<MemberRecord>, StoreError> {
-        self.table
-            .get(&member_key(id))
-            .await?
-            .map(record_of)
-            .transpose()
+        self.table.get(&member_key(id)).await?.map(record_of).transpose()
     }
 
     /// Creates the member, its claims and consent history, and ends the sign-up session, in one
@@ -326,58 +266,31 @@ impl Records {
         let member = &new.member;
         let id = &member.member_id;
         let claim = |kind: ClaimKind, value: &str, username: Option<&Username>| {
-            let record = ClaimRecord {
-                member_id: id.clone(),
-                username: username.cloned(),
-                retired: false,
-            };
-            item_of(&kind.key(value), &record, None).map(|item| Write::Put {
-                item,
-                condition: Condition::Absent,
-            })
+            let record = ClaimRecord { member_id: id.clone(), username: username.cloned(), retired: false };
+            item_of(&kind.key(value), &record, None).map(|item| Write::Put { item, condition: Condition::Absent })
         };
         let mut writes = vec![
             claim(member.claim.kind, &member.claim.key, Some(&member.username))?,
             claim(ClaimKind::Username, member.username.as_str(), None)?,
             claim(ClaimKind::Card, member.loan_card_number.as_str(), None)?,
-            Write::Delete {
-                key: signup_key(&new.signup_id),
-                condition: Condition::Version(new.signup_version),
-            },
-            Write::Put {
-                item: item_of(&member_key(id), member, None)?,
-                condition: Condition::Absent,
-            },
+            Write::Delete { key: signup_key(&new.signup_id), condition: Condition::Version(new.signup_version) },
+            Write::Put { item: item_of(&member_key(id), member, None)?, condition: Condition::Absent },
         ];
         if let Some(guardian) = &member.guardian {
-            let link = Key::new(
-                format!("GUARDIAN#{}", guardian.person_key),
-                format!("CHILD#{id}"),
-            );
+            let link = Key::new(format!("GUARDIAN#{}", guardian.person_key), format!("CHILD#{id}"));
             let item = item_of(&link, &serde_json::json!({ "memberId": id }), None)?;
-            writes.push(Write::Put {
-                item,
-                condition: Condition::Absent,
-            });
+            writes.push(Write::Put { item, condition: Condition::Absent });
         }
         for (n, consent) in new.consents.iter().enumerate() {
-            let at = consent
-                .at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-            let key = Key::new(
-                format!("MEMBER#{id}"),
-                format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()),
-            );
+            let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+            let key =
+                Key::new(format!("MEMBER#{id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
             let record = ConsentHistoryRecord {
                 answer: consent.answer.clone(),
                 at: consent.at,
                 channel: consent.channel.clone(),
             };
-            writes.push(Write::Put {
-                item: item_of(&key, &record, None)?,
-                condition: Condition::Absent,
-            });
+            writes.push(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent });
         }
         match self.table.write(writes).await {
             Ok(()) => Ok(()),
@@ -391,16 +304,8 @@ impl Records {
         }
     }
 
-    pub async fn consent_history(
-        &self,
-        member_id: &str,
-    ) -> Result<Vec<ConsentHistoryRecord>, StoreError> {
-        self.table
-            .query(&format!("MEMBER#{member_id}"), "CONSENT#")
-            .await?
-            .into_iter()
-            .map(record_of)
-            .collect()
+    pub async fn consent_history(&self, member_id: &str) -> Result<Vec<ConsentHistoryRecord>, StoreError> {
+        self.table.query(&format!("MEMBER#{member_id}"), "CONSENT#").await?.into_iter().map(record_of).collect()
     }
 }
 
@@ -457,14 +362,7 @@ impl Records {
             response: None,
         };
         let item = item_of(&key, &record, Some(now + IDEMPOTENCY_LIFETIME))?;
-        match self
-            .table
-            .write(vec![Write::Put {
-                item,
-                condition: Condition::Claimable { now: epoch(now) },
-            }])
-            .await
-        {
+        match self.table.write(vec![Write::Put { item, condition: Condition::Claimable { now: epoch(now) } }]).await {
             Ok(()) => Ok(IdempotencyClaim::Claimed),
             Err(StoreError::ConditionFailed { .. }) => match self.live(&key, now).await? {
                 Some(item) => Ok(IdempotencyClaim::Existing(record_of(item)?)),
@@ -489,26 +387,12 @@ impl Records {
             locked_until: 0,
             response: Some(response),
         };
-        let item = item_of(
-            &idempotency_key(record_id),
-            &record,
-            Some(first_seen + IDEMPOTENCY_LIFETIME),
-        )?;
-        self.table
-            .write(vec![Write::Put {
-                item,
-                condition: Condition::Always,
-            }])
-            .await
+        let item = item_of(&idempotency_key(record_id), &record, Some(first_seen + IDEMPOTENCY_LIFETIME))?;
+        self.table.write(vec![Write::Put { item, condition: Condition::Always }]).await
     }
 
     /// Gives the key up after an answer that is not final (5xx, 429), so a retry runs again.
     pub async fn release_idempotency(&self, record_id: &str) -> Result<(), StoreError> {
-        self.table
-            .write(vec![Write::Delete {
-                key: idempotency_key(record_id),
-                condition: Condition::Always,
-            }])
-            .await
+        self.table.write(vec![Write::Delete { key: idempotency_key(record_id), condition: Condition::Always }]).await
     }
 }

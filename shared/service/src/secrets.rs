@@ -50,20 +50,9 @@ impl SecretsManager {
 impl SecretSource for SecretsManager {
     async fn secret(&self, id: &str) -> Result<Value, SecretError> {
         let unreachable =
-            |source: Box<dyn std::error::Error + Send + Sync>| SecretError::Unreachable {
-                id: id.to_owned(),
-                source,
-            };
-        let output = self
-            .client
-            .get_secret_value()
-            .secret_id(id)
-            .send()
-            .await
-            .map_err(|e| unreachable(Box::new(e)))?;
-        let text = output
-            .secret_string()
-            .ok_or_else(|| unreachable("the secret holds no string".into()))?;
+            |source: Box<dyn std::error::Error + Send + Sync>| SecretError::Unreachable { id: id.to_owned(), source };
+        let output = self.client.get_secret_value().secret_id(id).send().await.map_err(|e| unreachable(Box::new(e)))?;
+        let text = output.secret_string().ok_or_else(|| unreachable("the secret holds no string".into()))?;
         serde_json::from_str(text).map_err(|_| unreachable("the secret is not JSON".into()))
     }
 }
@@ -80,25 +69,13 @@ pub struct SecretIds {
     pub idempotency: String,
 }
 
-async fn key_field(
-    source: &dyn SecretSource,
-    id: &str,
-    field: &'static str,
-) -> Result<SecretKey, SecretError> {
+async fn key_field(source: &dyn SecretSource, id: &str, field: &'static str) -> Result<SecretKey, SecretError> {
     let secret = source.secret(id).await?;
-    let text =
-        secret
-            .get(field)
-            .and_then(Value::as_str)
-            .ok_or_else(|| SecretError::MissingField {
-                id: id.to_owned(),
-                field,
-            })?;
-    SecretKey::from_text(text).map_err(|source| SecretError::BadKey {
-        id: id.to_owned(),
-        field,
-        source,
-    })
+    let text = secret
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| SecretError::MissingField { id: id.to_owned(), field })?;
+    SecretKey::from_text(text).map_err(|source| SecretError::BadKey { id: id.to_owned(), field, source })
 }
 
 async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, SecretError> {
@@ -123,13 +100,7 @@ pub struct KeyRing {
 impl KeyRing {
     /// Keys that never change (the local server's, the tests').
     pub fn fixed(keys: Keys) -> Self {
-        Self {
-            current: RwLock::new(Loaded {
-                keys: Arc::new(keys),
-                at: Instant::now(),
-            }),
-            refresh: None,
-        }
+        Self { current: RwLock::new(Loaded { keys: Arc::new(keys), at: Instant::now() }), refresh: None }
     }
 
     /// Loads every key now, failing when any is missing, and refreshes them every `refresh_every`.
@@ -140,20 +111,13 @@ impl KeyRing {
     ) -> Result<Self, SecretError> {
         let keys = load(source.as_ref(), &ids).await?;
         Ok(Self {
-            current: RwLock::new(Loaded {
-                keys: Arc::new(keys),
-                at: Instant::now(),
-            }),
+            current: RwLock::new(Loaded { keys: Arc::new(keys), at: Instant::now() }),
             refresh: Some((source, ids, refresh_every)),
         })
     }
 
     pub fn current(&self) -> Arc<Keys> {
-        self.current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .keys
-            .clone()
+        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).keys.clone()
     }
 
     /// Fetches the keys again when they are older than the refresh interval. A failure is logged
@@ -162,25 +126,14 @@ impl KeyRing {
         let Some((source, ids, every)) = &self.refresh else {
             return;
         };
-        let stale = self
-            .current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .at
-            .elapsed()
-            >= *every;
+        let stale = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).at.elapsed() >= *every;
         if !stale {
             return;
         }
         match load(source.as_ref(), ids).await {
             Ok(keys) => {
-                *self
-                    .current
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Loaded {
-                    keys: Arc::new(keys),
-                    at: Instant::now(),
-                }
+                *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Loaded { keys: Arc::new(keys), at: Instant::now() }
             }
             Err(error) => {
                 tracing::warn!(error = %error, "secret refresh failed; keeping the keys held")
@@ -206,19 +159,12 @@ mod tests {
                 .unwrap()
                 .get(id)
                 .cloned()
-                .ok_or_else(|| SecretError::Unreachable {
-                    id: id.to_owned(),
-                    source: "no such secret".into(),
-                })
+                .ok_or_else(|| SecretError::Unreachable { id: id.to_owned(), source: "no such secret".into() })
         }
     }
 
     fn ids() -> SecretIds {
-        SecretIds {
-            identity: "identity".into(),
-            pepper: "pepper".into(),
-            idempotency: "idempotency".into(),
-        }
+        SecretIds { identity: "identity".into(), pepper: "pepper".into(), idempotency: "idempotency".into() }
     }
 
     #[tokio::test]
@@ -231,53 +177,25 @@ mod tests {
             KeyRing::load(source.clone(), ids(), Duration::from_secs(60)).await,
             Err(SecretError::Unreachable { .. })
         ));
-        source
-            .0
-            .lock()
-            .unwrap()
-            .insert("pepper".into(), serde_json::json!({ "salt": "x" }));
+        source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "salt": "x" }));
         assert!(matches!(
             KeyRing::load(source.clone(), ids(), Duration::from_secs(60)).await,
-            Err(SecretError::MissingField {
-                field: "pepper",
-                ..
-            })
+            Err(SecretError::MissingField { field: "pepper", .. })
         ));
-        source
-            .0
-            .lock()
-            .unwrap()
-            .insert("pepper".into(), serde_json::json!({ "pepper": "short" }));
-        assert!(matches!(
-            KeyRing::load(source, ids(), Duration::from_secs(60)).await,
-            Err(SecretError::BadKey { .. })
-        ));
+        source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "pepper": "short" }));
+        assert!(matches!(KeyRing::load(source, ids(), Duration::from_secs(60)).await, Err(SecretError::BadKey { .. })));
     }
 
     #[tokio::test]
     async fn stale_keys_are_refreshed_and_a_failed_refresh_keeps_them() {
         let source = Arc::new(Fixed(Mutex::new(HashMap::from([
-            (
-                "identity".to_owned(),
-                serde_json::json!({ "resultKey": "a".repeat(40) }),
-            ),
-            (
-                "pepper".to_owned(),
-                serde_json::json!({ "pepper": "p".repeat(40) }),
-            ),
-            (
-                "idempotency".to_owned(),
-                serde_json::json!({ "key": "i".repeat(40) }),
-            ),
+            ("identity".to_owned(), serde_json::json!({ "resultKey": "a".repeat(40) })),
+            ("pepper".to_owned(), serde_json::json!({ "pepper": "p".repeat(40) })),
+            ("idempotency".to_owned(), serde_json::json!({ "key": "i".repeat(40) })),
         ]))));
-        let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO)
-            .await
-            .unwrap();
+        let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO).await.unwrap();
         let before = ring.current().person_key("di");
-        source.0.lock().unwrap().insert(
-            "pepper".into(),
-            serde_json::json!({ "pepper": "q".repeat(40) }),
-        );
+        source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "pepper": "q".repeat(40) }));
         ring.refresh_if_stale().await;
         let after = ring.current().person_key("di");
         assert_ne!(before, after);

@@ -9,9 +9,7 @@ use membership_domain::library::Library;
 use membership_domain::loan_card::LoanCardNumber;
 use membership_domain::member::{Grade, MemberType};
 use membership_domain::password::Password;
-use membership_domain::signup::{
-    check_child_age, role_for, Channel, Role, SignupSession, SignupStep, VerifiedPerson,
-};
+use membership_domain::signup::{check_child_age, role_for, Channel, Role, SignupSession, SignupStep, VerifiedPerson};
 use membership_domain::username::Username;
 use membership_domain::validation::FieldErrors;
 use membership_domain::FieldError;
@@ -21,9 +19,7 @@ use time::Date;
 
 use super::{Failure, Service};
 use crate::keys::{random_id, random_token, token_hash, token_matches};
-use crate::records::{
-    ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, MemberRecord, NewMember,
-};
+use crate::records::{ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, MemberRecord, NewMember};
 use crate::store::StoreError;
 
 pub struct StartedSignup {
@@ -71,28 +67,14 @@ const CREATE_ATTEMPTS: usize = 5;
 impl Service {
     pub async fn start_signup(&self, member_type: MemberType) -> Result<StartedSignup, Failure> {
         let token = random_token();
-        let session = SignupSession::start(
-            random_id(),
-            token_hash(&token),
-            member_type,
-            self.clock.now(),
-        );
+        let session = SignupSession::start(random_id(), token_hash(&token), member_type, self.clock.now());
         self.records.create_signup(&session).await?;
         Ok(StartedSignup { session, token })
     }
 
     /// Loads the session a step belongs to and checks it may take that step now.
-    async fn open_signup(
-        &self,
-        id: &str,
-        token: &str,
-        step: SignupStep,
-    ) -> Result<SignupSession, Failure> {
-        let session = self
-            .records
-            .signup(id)
-            .await?
-            .ok_or(Failure::SignupNotFound)?;
+    async fn open_signup(&self, id: &str, token: &str, step: SignupStep) -> Result<SignupSession, Failure> {
+        let session = self.records.signup(id).await?.ok_or(Failure::SignupNotFound)?;
         if !token_matches(token, &session.token_hash) {
             return Err(Failure::SignupTokenInvalid);
         }
@@ -100,28 +82,19 @@ impl Service {
             return Err(Failure::SignupExpired);
         }
         if session.step != step {
-            return Err(Failure::WrongStep {
-                expected: session.step,
-            });
+            return Err(Failure::WrongStep { expected: session.step });
         }
         Ok(session)
     }
 
     /// Saves a step's change; when another request changed the session first, answers as that
     /// request's outcome leaves it (gone, expired or at another step).
-    async fn save_step(
-        &self,
-        session: &mut SignupSession,
-        token: &str,
-        step: SignupStep,
-    ) -> Result<(), Failure> {
+    async fn save_step(&self, session: &mut SignupSession, token: &str, step: SignupStep) -> Result<(), Failure> {
         match self.records.update_signup(session).await {
-            Err(StoreError::ConditionFailed { .. }) => {
-                match self.open_signup(&session.id, token, step).await {
-                    Ok(_) => Err(Failure::Unavailable(StoreError::Conflict)),
-                    Err(failure) => Err(failure),
-                }
-            }
+            Err(StoreError::ConditionFailed { .. }) => match self.open_signup(&session.id, token, step).await {
+                Ok(_) => Err(Failure::Unavailable(StoreError::Conflict)),
+                Err(failure) => Err(failure),
+            },
             other => other.map_err(Failure::from),
         }
     }
@@ -134,25 +107,21 @@ impl Service {
         channel: Channel,
     ) -> Result<SignupStep, Failure> {
         let mut session = self.open_signup(id, token, SignupStep::Consent).await?;
-        let answers =
-            check_answers(ConsentStep::Signup, &answers).map_err(|error| match error {
-                ConsentError::UnknownDocument { index } => Failure::ConsentUnknownDocument {
-                    field: format!("/consents/{index}/document"),
-                },
-                ConsentError::VersionMismatch { index } => Failure::ConsentVersionMismatch {
-                    field: format!("/consents/{index}/version"),
-                },
-                ConsentError::Required { missing } => Failure::ConsentRequired { missing },
-            })?;
+        let answers = check_answers(ConsentStep::Signup, &answers).map_err(|error| match error {
+            ConsentError::UnknownDocument { index } => {
+                Failure::ConsentUnknownDocument { field: format!("/consents/{index}/document") }
+            }
+            ConsentError::VersionMismatch { index } => {
+                Failure::ConsentVersionMismatch { field: format!("/consents/{index}/version") }
+            }
+            ConsentError::Required { missing } => Failure::ConsentRequired { missing },
+        })?;
         // Every answer is recorded, a refusal too; only the required ones agreed move the sign-up on.
         let complete = session.record_consents(answers, self.clock.now(), channel);
-        self.save_step(&mut session, token, SignupStep::Consent)
-            .await?;
+        self.save_step(&mut session, token, SignupStep::Consent).await?;
         if !complete {
             let recorded: Vec<_> = session.consents.iter().map(|c| c.answer.clone()).collect();
-            return Err(Failure::ConsentRequired {
-                missing: missing_required(ConsentStep::Signup, &recorded),
-            });
+            return Err(Failure::ConsentRequired { missing: missing_required(ConsentStep::Signup, &recorded) });
         }
         Ok(session.step)
     }
@@ -167,109 +136,56 @@ impl Service {
         result: &str,
     ) -> Result<VerifiedPerson, Failure> {
         let mut session = self.open_signup(id, token, SignupStep::Identity).await?;
-        let identity = self
-            .identity
-            .verify(method, result)
-            .map_err(|_| Failure::IdentityResultInvalid)?;
+        let identity = self.identity.verify(method, result).map_err(|_| Failure::IdentityResultInvalid)?;
         let now = self.clock.now();
-        if self
-            .records
-            .identity_result_used(&identity.transaction_id, now)
-            .await?
-        {
+        if self.records.identity_result_used(&identity.transaction_id, now).await? {
             return Err(Failure::IdentityResultReplayed);
         }
         if identity.is_expired(now) {
             return Err(Failure::IdentityResultExpired);
         }
-        if !self
-            .records
-            .use_identity_result(&identity.transaction_id, identity.expires_at(), now)
-            .await?
-        {
+        if !self.records.use_identity_result(&identity.transaction_id, identity.expires_at(), now).await? {
             return Err(Failure::IdentityResultReplayed);
         }
-        let role = role_for(
-            session.member_type,
-            identity.birth_date.date(),
-            seoul_date(now),
-        )?;
+        let role = role_for(session.member_type, identity.birth_date.date(), seoul_date(now))?;
         let claim_key = self.keys.current().person_key(identity.di.expose());
         if role == Role::Applicant {
-            if let Some(claim) = self
-                .records
-                .claim(ClaimKind::Person, &claim_key, now)
-                .await?
-            {
+            if let Some(claim) = self.records.claim(ClaimKind::Person, &claim_key, now).await? {
                 return Err(already_member(claim.username.as_ref()));
             }
         }
-        let person = VerifiedPerson {
-            name: identity.name,
-            birth_date: identity.birth_date,
-            role,
-            claim_key,
-        };
+        let person = VerifiedPerson { name: identity.name, birth_date: identity.birth_date, role, claim_key };
         session.accept_identity(person.clone());
-        self.save_step(&mut session, token, SignupStep::Identity)
-            .await?;
+        self.save_step(&mut session, token, SignupStep::Identity).await?;
         Ok(person)
     }
 
     /// 정보입력: the body's rules, then the same person or child already a member, then the username.
-    pub async fn complete_signup(
-        &self,
-        id: &str,
-        token: &str,
-        form: MemberForm,
-    ) -> Result<CreatedMember, Failure> {
+    pub async fn complete_signup(&self, id: &str, token: &str, form: MemberForm) -> Result<CreatedMember, Failure> {
         let session = self.open_signup(id, token, SignupStep::Profile).await?;
         let now = self.clock.now();
         let valid = validate_member(form, session.member_type, seoul_date(now))?;
-        let verified = session.verified.clone().ok_or(Failure::WrongStep {
-            expected: SignupStep::Identity,
-        })?;
+        let verified = session.verified.clone().ok_or(Failure::WrongStep { expected: SignupStep::Identity })?;
 
         let (claim, name, birth_date, guardian) = match &valid.child {
             None => (
-                ClaimRef {
-                    kind: ClaimKind::Person,
-                    key: verified.claim_key.clone(),
-                },
+                ClaimRef { kind: ClaimKind::Person, key: verified.claim_key.clone() },
                 verified.name,
                 verified.birth_date,
                 None,
             ),
             Some((child_name, child_birth)) => {
-                let key = self.keys.current().child_key(
-                    &verified.claim_key,
-                    child_name.as_str(),
-                    &child_birth.to_string(),
-                );
-                let guardian = GuardianRecord {
-                    name: verified.name,
-                    person_key: verified.claim_key.clone(),
-                };
-                (
-                    ClaimRef {
-                        kind: ClaimKind::Child,
-                        key,
-                    },
-                    child_name.clone(),
-                    *child_birth,
-                    Some(guardian),
-                )
+                let key =
+                    self.keys.current().child_key(&verified.claim_key, child_name.as_str(), &child_birth.to_string());
+                let guardian = GuardianRecord { name: verified.name, person_key: verified.claim_key.clone() };
+                (ClaimRef { kind: ClaimKind::Child, key }, child_name.clone(), *child_birth, Some(guardian))
             }
         };
         if let Some(existing) = self.records.claim(claim.kind, &claim.key, now).await? {
             return Err(already_member(existing.username.as_ref()));
         }
         if valid.username.is_reserved()
-            || self
-                .records
-                .claim(ClaimKind::Username, valid.username.as_str(), now)
-                .await?
-                .is_some()
+            || self.records.claim(ClaimKind::Username, valid.username.as_str(), now).await?.is_some()
         {
             return Err(Failure::UsernameTaken);
         }
@@ -317,25 +233,16 @@ impl Service {
                         grade: member.grade,
                     });
                 }
-                Err(CreateMemberError::CardTaken) => {
-                    new.member.loan_card_number = random_loan_card()
-                }
+                Err(CreateMemberError::CardTaken) => new.member.loan_card_number = random_loan_card(),
                 // DynamoDB may cancel the loser of a race with TransactionConflict: try again, and the
                 // retry meets the winner's claims as a plain condition failure.
-                Err(CreateMemberError::Store(StoreError::Conflict))
-                    if attempt < CREATE_ATTEMPTS =>
-                {
+                Err(CreateMemberError::Store(StoreError::Conflict)) if attempt < CREATE_ATTEMPTS => {
                     let pause = rand::thread_rng().gen_range(5..25 * attempt as u64);
                     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
                 Err(CreateMemberError::AlreadyMember) => {
-                    let existing = self
-                        .records
-                        .claim(new.member.claim.kind, &new.member.claim.key, now)
-                        .await?;
-                    return Err(already_member(
-                        existing.as_ref().and_then(|c| c.username.as_ref()),
-                    ));
+                    let existing = self.records.claim(new.member.claim.kind, &new.member.claim.key, now).await?;
+                    return Err(already_member(existing.as_ref().and_then(|c| c.username.as_ref())));
                 }
                 Err(CreateMemberError::UsernameTaken) => return Err(Failure::UsernameTaken),
                 Err(CreateMemberError::SignupChanged) => {
@@ -353,11 +260,7 @@ impl Service {
 }
 
 fn already_member(username: Option<&Username>) -> Failure {
-    Failure::MemberAlreadyExists {
-        masked_username: username
-            .map(Username::masked)
-            .unwrap_or_else(|| "***".into()),
-    }
+    Failure::MemberAlreadyExists { masked_username: username.map(Username::masked).unwrap_or_else(|| "***".into()) }
 }
 
 fn random_loan_card() -> LoanCardNumber {
@@ -367,11 +270,7 @@ fn random_loan_card() -> LoanCardNumber {
 
 /// The body's rules in the contract's order: field rules (422 `validation.failed`), then the password
 /// (`password.weak`), then the child's age (`age.requires_general_signup`).
-fn validate_member(
-    form: MemberForm,
-    member_type: MemberType,
-    today: Date,
-) -> Result<ValidMember, Failure> {
+fn validate_member(form: MemberForm, member_type: MemberType, today: Date) -> Result<ValidMember, Failure> {
     let mut errors = FieldErrors::default();
     let username = errors.take("/username", Username::parse(&form.username));
     let email = errors.take("/email", Email::parse(&form.email));
@@ -389,23 +288,13 @@ fn validate_member(
         (MemberType::General, None) => None,
         (MemberType::Child, Some(child)) => {
             let name = errors.take("/child/name", PersonName::parse(&child.name));
-            let birth = errors.take(
-                "/child/birthDate",
-                CalendarDate::parse_birth_date(&child.birth_date, today),
-            );
+            let birth = errors.take("/child/birthDate", CalendarDate::parse_birth_date(&child.birth_date, today));
             name.zip(birth)
         }
     };
-    let password =
-        Password::parse(form.password.expose_secret(), username.as_ref()).map_err(|reasons| {
-            reasons
-                .into_iter()
-                .map(|code| FieldError::new("/password", code))
-                .collect::<Vec<_>>()
-        });
-    let (Some(username), Some(email), Some(phone), Some(home_library)) =
-        (username, email, phone, home_library)
-    else {
+    let password = Password::parse(form.password.expose_secret(), username.as_ref())
+        .map_err(|reasons| reasons.into_iter().map(|code| FieldError::new("/password", code)).collect::<Vec<_>>());
+    let (Some(username), Some(email), Some(phone), Some(home_library)) = (username, email, phone, home_library) else {
         let mut all = errors.into_vec();
         all.extend(password.err().unwrap_or_default());
         return Err(Failure::Validation(all));
@@ -419,12 +308,5 @@ fn validate_member(
     if let Some((_, birth)) = &child {
         check_child_age(birth.date(), today)?;
     }
-    Ok(ValidMember {
-        username,
-        password,
-        email,
-        phone,
-        home_library,
-        child,
-    })
+    Ok(ValidMember { username, password, email, phone, home_library, child })
 }

@@ -30,15 +30,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|value| value.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.unsupported_media_type",
-            ));
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.unsupported_media_type"));
         }
         let declared = request
             .headers()
@@ -48,11 +44,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if declared.is_some_and(|length| length > BODY_LIMIT) {
             return Err(too_large());
         }
-        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
-            .await
-            .map_err(|_| too_large())?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "request.malformed"))?;
+        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| too_large())?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "request.malformed"))?;
         // Every body of the contract is an object; serde alone would also read a struct from an array.
         if !value.is_object() {
             return Err(Problem::validation("", "invalid_type"));
@@ -81,12 +75,8 @@ pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, Problem> {
             }
         }
         let message = error.inner().to_string();
-        let named = |prefix: &str| {
-            message
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned)
-        };
+        let named =
+            |prefix: &str| message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()).map(str::to_owned);
         let (field, code) = if let Some(name) = named("unknown field `") {
             (join_pointer(&pointer, &name), "unknown_field")
         } else if let Some(name) = named("missing field `") {
@@ -124,9 +114,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SignupBearer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        bearer(parts)
-            .map(SignupBearer)
-            .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "signup.token_invalid"))
+        bearer(parts).map(SignupBearer).ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "signup.token_invalid"))
     }
 }
 
@@ -140,10 +128,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientChannel {
         use lambda_http::request::RequestContext;
         let ip = match parts.extensions.get::<RequestContext>() {
             Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
-            _ => parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string()),
+            _ => parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string()),
         };
         let user_agent = parts
             .headers

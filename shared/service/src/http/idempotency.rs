@@ -35,74 +35,45 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
     let Some(raw_key) = request.headers().get(HEADER) else {
         return next.run(request).await;
     };
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
     if exempt(&route) {
         return next.run(request).await;
     }
     let Some(key) = valid_key(raw_key).map(str::to_owned) else {
         return Problem::new(StatusCode::BAD_REQUEST, "request.malformed")
-            .with_errors(vec![membership_domain::FieldError::new(
-                "/headers/idempotency-key",
-                "invalid_format",
-            )])
+            .with_errors(vec![membership_domain::FieldError::new("/headers/idempotency-key", "invalid_format")])
             .into_response();
     };
     // The caller: the bearer token's holder (a sign-up session, a member), or no one for a new sign-up.
     let (parts, body) = request.into_parts();
-    let scope = super::extract::bearer(&parts)
-        .map(|token| token_hash(&token))
-        .unwrap_or_default();
+    let scope = super::extract::bearer(&parts).map(|token| token_hash(&token)).unwrap_or_default();
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").into_response();
     };
     // Not JSON: the route refuses it the same way every time; there is nothing to remember.
     let Ok(payload) = serde_json::from_slice::<Value>(&bytes) else {
-        return next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await;
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     };
     let keys = service.keys.current();
     // serde_json keeps object members sorted, so this is the canonical form of the payload.
-    let payload_hmac = hex(&keys.idempotency.hmac(&[
-        b"payload",
-        scope.as_bytes(),
-        route.as_bytes(),
-        payload.to_string().as_bytes(),
-    ]));
-    let record_id = hex(&keys.idempotency.hmac(&[
-        b"record",
-        scope.as_bytes(),
-        route.as_bytes(),
-        key.as_bytes(),
-    ]));
+    let payload_hmac =
+        hex(&keys.idempotency.hmac(&[b"payload", scope.as_bytes(), route.as_bytes(), payload.to_string().as_bytes()]));
+    let record_id = hex(&keys.idempotency.hmac(&[b"record", scope.as_bytes(), route.as_bytes(), key.as_bytes()]));
     let now = service.clock.now();
 
-    match service
-        .records
-        .claim_idempotency(&record_id, &payload_hmac, now)
-        .await
-    {
+    match service.records.claim_idempotency(&record_id, &payload_hmac, now).await {
         Err(error) => Failure::from(error).into_response(),
         Ok(IdempotencyClaim::Existing(record)) if record.payload_hmac != payload_hmac => {
             Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency.key_reused").into_response()
         }
         Ok(IdempotencyClaim::Existing(record)) => match record.response {
-            None => Problem::new(StatusCode::CONFLICT, "idempotency.in_progress")
-                .retry_after(1)
-                .into_response(),
+            None => Problem::new(StatusCode::CONFLICT, "idempotency.in_progress").retry_after(1).into_response(),
             Some(saved) => replay(&saved, &keys.idempotency),
         },
         Ok(IdempotencyClaim::Claimed) => {
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
+            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let status = response.status();
-            let is_final = status.is_success()
-                || (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS);
+            let is_final = status.is_success() || (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS);
             if !is_final {
                 if let Err(error) = service.records.release_idempotency(&record_id).await {
                     tracing::warn!(error = %error, "idempotency key not released; it frees itself when its lease ends");
@@ -116,23 +87,11 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
             let headers = [header::CONTENT_TYPE, header::LOCATION, header::RETRY_AFTER]
                 .iter()
                 .filter_map(|name| {
-                    parts
-                        .headers
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| (name.to_string(), v.to_owned()))
+                    parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_owned()))
                 })
                 .collect();
-            let saved = SavedResponse {
-                status: status.as_u16(),
-                headers,
-                sealed_body: keys.idempotency.seal(&body),
-            };
-            if let Err(error) = service
-                .records
-                .complete_idempotency(&record_id, &payload_hmac, saved, now)
-                .await
-            {
+            let saved = SavedResponse { status: status.as_u16(), headers, sealed_body: keys.idempotency.seal(&body) };
+            if let Err(error) = service.records.complete_idempotency(&record_id, &payload_hmac, saved, now).await {
                 tracing::warn!(error = %error, "idempotent response not saved; a retry after the lease runs again");
             }
             parts.headers.remove("idempotent-replayed");
@@ -149,15 +108,10 @@ fn replay(saved: &SavedResponse, key: &crate::keys::SecretKey) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::from_u16(saved.status).unwrap_or(StatusCode::OK);
     for (name, value) in &saved.headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::from_str(value),
-        ) {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
             response.headers_mut().insert(name, value);
         }
     }
-    response
-        .headers_mut()
-        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }

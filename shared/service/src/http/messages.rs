@@ -17,13 +17,7 @@ impl Lang {
         for part in header.split(',') {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
             let lang = if tag == "en" || tag.starts_with("en-") {
                 Lang::En
             } else if tag == "ko" || tag.starts_with("ko-") {
@@ -247,15 +241,9 @@ mod tests {
     fn the_preferred_language_wins() {
         assert_eq!(Lang::from_accept_language(None), Lang::Ko);
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language(Some("ko-KR,ko;q=0.9,en;q=0.8")),
-            Lang::Ko
-        );
+        assert_eq!(Lang::from_accept_language(Some("ko-KR,ko;q=0.9,en;q=0.8")), Lang::Ko);
         assert_eq!(Lang::from_accept_language(Some("fr,en;q=0.5")), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language(Some("en;q=0.4,ko;q=0.6")),
-            Lang::Ko
-        );
+        assert_eq!(Lang::from_accept_language(Some("en;q=0.4,ko;q=0.6")), Lang::Ko);
         assert_eq!(Lang::from_accept_language(Some("de")), Lang::Ko);
     }
 }

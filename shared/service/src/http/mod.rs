@@ -33,12 +33,8 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 4] = [
-        Function::StartSignup,
-        Function::RecordConsent,
-        Function::VerifyIdentity,
-        Function::CompleteSignup,
-    ];
+    pub const ALL: [Function; 4] =
+        [Function::StartSignup, Function::RecordConsent, Function::VerifyIdentity, Function::CompleteSignup];
 
     /// The package and function name (`functions/<name>`).
     pub fn name(self) -> &'static str {
@@ -58,11 +54,7 @@ pub struct Route {
 }
 
 const fn route(method: Method, path: &'static str, function: Function) -> Route {
-    Route {
-        method,
-        path,
-        function,
-    }
+    Route { method, path, function }
 }
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
@@ -71,27 +63,11 @@ pub static ROUTES: [Route; 8] = [
     route(Method::GET, "/healthz", Function::StartSignup),
     route(Method::GET, "/v1/terms", Function::StartSignup),
     route(Method::GET, "/v1/libraries", Function::StartSignup),
-    route(
-        Method::GET,
-        "/v1/usernames/{username}",
-        Function::StartSignup,
-    ),
+    route(Method::GET, "/v1/usernames/{username}", Function::StartSignup),
     route(Method::POST, "/v1/signups", Function::StartSignup),
-    route(
-        Method::POST,
-        "/v1/signups/{signupId}/consents",
-        Function::RecordConsent,
-    ),
-    route(
-        Method::POST,
-        "/v1/signups/{signupId}/identity",
-        Function::VerifyIdentity,
-    ),
-    route(
-        Method::POST,
-        "/v1/signups/{signupId}/member",
-        Function::CompleteSignup,
-    ),
+    route(Method::POST, "/v1/signups/{signupId}/consents", Function::RecordConsent),
+    route(Method::POST, "/v1/signups/{signupId}/identity", Function::VerifyIdentity),
+    route(Method::POST, "/v1/signups/{signupId}/member", Function::CompleteSignup),
 ];
 
 fn handler(route: &Route) -> MethodRouter<Service> {
@@ -113,13 +89,8 @@ pub fn routes(service: Service, functions: &[Function]) -> Router {
     ROUTES
         .iter()
         .filter(|route| functions.contains(&route.function))
-        .fold(Router::new(), |router, route| {
-            router.route(route.path, handler(route))
-        })
-        .route_layer(from_fn_with_state(
-            service.clone(),
-            idempotency::idempotency,
-        ))
+        .fold(Router::new(), |router, route| router.route(route.path, handler(route)))
+        .route_layer(from_fn_with_state(service.clone(), idempotency::idempotency))
         .with_state(service)
 }
 
@@ -133,34 +104,22 @@ pub fn function_router(service: Service, function: Function) -> Router {
 pub fn finish(router: Router) -> Router {
     router
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found") })
-        .method_not_allowed_fallback(|| async {
-            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
-        })
+        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed") })
         .layer(from_fn(observe))
 }
 
 async fn observe(request: Request, next: Next) -> Response {
-    let request_id = match request
-        .extensions()
-        .get::<lambda_http::request::RequestContext>()
-    {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => context
-            .request_id
-            .clone()
-            .unwrap_or_else(crate::keys::random_id),
+    let request_id = match request.extensions().get::<lambda_http::request::RequestContext>() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.request_id.clone().unwrap_or_else(crate::keys::random_id)
+        }
         _ => crate::keys::random_id(),
     };
     let lang = Lang::from_accept_language(
-        request
-            .headers()
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
+        request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
@@ -174,10 +133,9 @@ async fn observe(request: Request, next: Next) -> Response {
     // API.md: JSON out is `application/json; charset=utf-8`; axum's `Json` names no charset.
     let content_type = response.headers().get(axum::http::header::CONTENT_TYPE);
     if content_type.is_some_and(|value| value == "application/json") {
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
     tracing::info!(
         parent: &span,

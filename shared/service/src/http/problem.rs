@@ -24,13 +24,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        Self {
-            status,
-            code,
-            errors: Vec::new(),
-            extensions: Map::new(),
-            retry_after: None,
-        }
+        Self { status, code, errors: Vec::new(), extensions: Map::new(), retry_after: None }
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
@@ -49,8 +43,7 @@ impl Problem {
     }
 
     pub fn validation(field: &str, code: &'static str) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed")
-            .with_errors(vec![FieldError::new(field, code)])
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(vec![FieldError::new(field, code)])
     }
 
     pub fn body(&self, lang: Lang) -> Value {
@@ -78,10 +71,7 @@ impl Problem {
     pub fn render(&self, lang: Lang) -> Response {
         let mut response = (self.status, self.body(lang).to_string()).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json; charset=utf-8"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json; charset=utf-8"));
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -108,37 +98,24 @@ impl From<Failure> for Problem {
             Failure::Validation(errors) => {
                 Problem::new(S::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(errors)
             }
-            Failure::WeakPassword(errors) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "password.weak").with_errors(errors)
-            }
+            Failure::WeakPassword(errors) => Problem::new(S::UNPROCESSABLE_ENTITY, "password.weak").with_errors(errors),
             Failure::SignupNotFound => Problem::new(S::NOT_FOUND, "signup.not_found"),
             Failure::SignupExpired => Problem::new(S::GONE, "signup.expired"),
             Failure::SignupTokenInvalid => Problem::new(S::UNAUTHORIZED, "signup.token_invalid"),
-            Failure::WrongStep { expected } => Problem::new(S::CONFLICT, "signup.wrong_step")
-                .with("expectedStep", expected.as_str()),
-            Failure::ConsentRequired { missing } => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "consent.required").with(
-                    "missing",
-                    missing.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-                )
+            Failure::WrongStep { expected } => {
+                Problem::new(S::CONFLICT, "signup.wrong_step").with("expectedStep", expected.as_str())
             }
-            Failure::ConsentVersionMismatch { field } => {
-                Problem::new(S::CONFLICT, "consent.version_mismatch")
-                    .with_errors(vec![FieldError::new(field, "stale_version")])
-            }
+            Failure::ConsentRequired { missing } => Problem::new(S::UNPROCESSABLE_ENTITY, "consent.required")
+                .with("missing", missing.iter().map(|d| d.as_str()).collect::<Vec<_>>()),
+            Failure::ConsentVersionMismatch { field } => Problem::new(S::CONFLICT, "consent.version_mismatch")
+                .with_errors(vec![FieldError::new(field, "stale_version")]),
             Failure::ConsentUnknownDocument { field } => {
                 Problem::new(S::UNPROCESSABLE_ENTITY, "consent.unknown_document")
                     .with_errors(vec![FieldError::new(field, "invalid_value")])
             }
-            Failure::IdentityResultInvalid => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_invalid")
-            }
-            Failure::IdentityResultExpired => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_expired")
-            }
-            Failure::IdentityResultReplayed => {
-                Problem::new(S::CONFLICT, "identity.result_replayed")
-            }
+            Failure::IdentityResultInvalid => Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_invalid"),
+            Failure::IdentityResultExpired => Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_expired"),
+            Failure::IdentityResultReplayed => Problem::new(S::CONFLICT, "identity.result_replayed"),
             Failure::Age(AgeRuleError::RequiresChildSignup) => {
                 Problem::new(S::UNPROCESSABLE_ENTITY, "age.requires_child_signup")
             }
@@ -146,18 +123,14 @@ impl From<Failure> for Problem {
                 Problem::new(S::UNPROCESSABLE_ENTITY, "age.requires_general_signup")
                     .with_errors(vec![FieldError::new("/child/birthDate", "too_old")])
             }
-            Failure::Age(AgeRuleError::GuardianNotAdult) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "guardian.not_adult")
-            }
+            Failure::Age(AgeRuleError::GuardianNotAdult) => Problem::new(S::UNPROCESSABLE_ENTITY, "guardian.not_adult"),
             Failure::MemberAlreadyExists { masked_username } => {
-                Problem::new(S::CONFLICT, "member.already_exists")
-                    .with("maskedUsername", masked_username)
+                Problem::new(S::CONFLICT, "member.already_exists").with("maskedUsername", masked_username)
             }
-            Failure::UsernameTaken => Problem::new(S::CONFLICT, "username.taken")
-                .with_errors(vec![FieldError::new("/username", "taken")]),
-            Failure::Unavailable(_) => {
-                Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1)
+            Failure::UsernameTaken => {
+                Problem::new(S::CONFLICT, "username.taken").with_errors(vec![FieldError::new("/username", "taken")])
             }
+            Failure::Unavailable(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
             Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

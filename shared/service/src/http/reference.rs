@@ -22,10 +22,7 @@ pub async fn terms() -> impl IntoResponse {
 }
 
 pub async fn libraries() -> impl IntoResponse {
-    let libraries: Vec<_> = Library::ALL
-        .iter()
-        .map(|lib| json!({ "code": lib.code(), "name": lib.name() }))
-        .collect();
+    let libraries: Vec<_> = Library::ALL.iter().map(|lib| json!({ "code": lib.code(), "name": lib.name() })).collect();
     Json(json!({ "libraries": libraries }))
 }
 
@@ -34,9 +31,7 @@ pub async fn username_availability(
     Path(username): Path<String>,
 ) -> Result<impl IntoResponse, Failure> {
     let (username, available) = service.username_available(&username).await?;
-    Ok(Json(
-        json!({ "username": username, "available": available }),
-    ))
+    Ok(Json(json!({ "username": username, "available": available })))
 }
 
 pub async fn healthz() -> impl IntoResponse {

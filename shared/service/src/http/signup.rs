@@ -35,11 +35,7 @@ pub async fn start_signup(
         "step": session.step,
         "expiresAt": session.expires_at.format(&Rfc3339).unwrap_or_default(),
     });
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    ))
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(body)))
 }
 
 #[derive(Deserialize)]
@@ -63,14 +59,8 @@ pub async fn record_consent(
     ClientChannel(channel): ClientChannel,
     ApiJson(body): ApiJson<ConsentsBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let answers = body
-        .consents
-        .into_iter()
-        .map(|c| (c.document, c.version, c.agreed))
-        .collect();
-    let step = service
-        .record_consent(&signup_id, &token, answers, channel)
-        .await?;
+    let answers = body.consents.into_iter().map(|c| (c.document, c.version, c.agreed)).collect();
+    let step = service.record_consent(&signup_id, &token, answers, channel).await?;
     Ok(Json(json!({ "step": step })))
 }
 
@@ -87,9 +77,7 @@ pub async fn verify_identity(
     SignupBearer(token): SignupBearer,
     ApiJson(body): ApiJson<IdentityBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let person = service
-        .verify_identity(&signup_id, &token, body.method, &body.result)
-        .await?;
+    let person = service.verify_identity(&signup_id, &token, body.method, &body.result).await?;
     Ok(Json(json!({
         "step": "profile",
         "verified": { "name": person.name, "birthDate": person.birth_date, "role": person.role },
@@ -127,10 +115,7 @@ pub async fn complete_signup(
         email: body.email,
         phone: body.phone,
         home_library: body.home_library,
-        child: body.child.map(|c| ChildForm {
-            name: c.name,
-            birth_date: c.birth_date,
-        }),
+        child: body.child.map(|c| ChildForm { name: c.name, birth_date: c.birth_date }),
     };
     let member = service.complete_signup(&signup_id, &token, form).await?;
     let body = json!({

@@ -35,9 +35,7 @@ impl Simulators {
     /// gets the same DI by phone or by I-PIN.
     pub fn default_di(&self, name: &str, birth_date: &str) -> String {
         let name: String = name.trim().nfc().collect();
-        hex(&self
-            .di_key
-            .hmac(&[b"di", name.as_bytes(), birth_date.as_bytes()]))
+        hex(&self.di_key.hmac(&[b"di", name.as_bytes(), birth_date.as_bytes()]))
     }
 
     pub fn routes(self) -> Router {
@@ -67,8 +65,7 @@ async fn mint_identity_result(
     ApiJson(body): ApiJson<IdentityResultBody>,
 ) -> Result<impl IntoResponse, Problem> {
     let name = PersonName::parse(&body.name).map_err(|code| Problem::validation("/name", code))?;
-    let birth_date = CalendarDate::parse(&body.birth_date)
-        .map_err(|code| Problem::validation("/birthDate", code))?;
+    let birth_date = CalendarDate::parse(&body.birth_date).map_err(|code| Problem::validation("/birthDate", code))?;
     let di = match body.di {
         Some(di) if !di.is_empty() && di.len() <= 128 => di,
         Some(_) => return Err(Problem::validation("/di", "invalid_format")),
@@ -84,10 +81,7 @@ async fn mint_identity_result(
         di,
         issued_at: sim.clock.now().unix_timestamp(),
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "result": sim.provider.sign(&payload) })),
-    ))
+    Ok((StatusCode::CREATED, Json(json!({ "result": sim.provider.sign(&payload) }))))
 }
 
 #[derive(Deserialize)]
@@ -104,7 +98,5 @@ async fn advance_clock(
         return Err(Problem::validation("/advanceSeconds", "invalid_value"));
     }
     let now = sim.clock.advance(body.advance_seconds);
-    Ok(Json(
-        json!({ "now": now.format(&Rfc3339).unwrap_or_default() }),
-    ))
+    Ok(Json(json!({ "now": now.format(&Rfc3339).unwrap_or_default() })))
 }

@@ -75,17 +75,13 @@ impl TableDefinition {
     }
 
     pub fn parse(template: &str) -> Result<Self, DefinitionError> {
-        let template: Template =
-            serde_norway::from_str(template).map_err(|e| DefinitionError(e.to_string()))?;
+        let template: Template = serde_norway::from_str(template).map_err(|e| DefinitionError(e.to_string()))?;
         let resource = template
             .resources
             .get("MembershipTable")
             .filter(|r| r.kind == "AWS::DynamoDB::Table")
-            .ok_or_else(|| {
-                DefinitionError("no AWS::DynamoDB::Table named MembershipTable".into())
-            })?;
-        serde_norway::from_value(resource.properties.clone())
-            .map_err(|e| DefinitionError(e.to_string()))
+            .ok_or_else(|| DefinitionError("no AWS::DynamoDB::Table named MembershipTable".into()))?;
+        serde_norway::from_value(resource.properties.clone()).map_err(|e| DefinitionError(e.to_string()))
     }
 }
 
@@ -96,22 +92,9 @@ mod tests {
     #[test]
     fn the_deployed_table_has_the_keys_the_store_uses() {
         let table = TableDefinition::from_template().unwrap();
-        let keys: Vec<_> = table
-            .key_schema
-            .iter()
-            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
-            .collect();
-        assert_eq!(
-            keys,
-            [(super::super::PK, "HASH"), (super::super::SK, "RANGE")]
-        );
-        assert_eq!(
-            table.time_to_live_specification.unwrap().attribute_name,
-            super::super::TTL
-        );
-        assert!(table
-            .global_secondary_indexes
-            .iter()
-            .any(|index| index.index_name == super::super::DUE_INDEX));
+        let keys: Vec<_> = table.key_schema.iter().map(|k| (k.attribute_name.as_str(), k.key_type.as_str())).collect();
+        assert_eq!(keys, [(super::super::PK, "HASH"), (super::super::SK, "RANGE")]);
+        assert_eq!(table.time_to_live_specification.unwrap().attribute_name, super::super::TTL);
+        assert!(table.global_secondary_indexes.iter().any(|index| index.index_name == super::super::DUE_INDEX));
     }
 }

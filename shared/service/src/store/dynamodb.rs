@@ -7,18 +7,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
 use super::definition::TableDefinition;
-use super::{
-    Condition, Item, Key, StoreError, Table, Write, IN_PROGRESS, LOCKED_UNTIL, PK, SK, STATUS, TTL,
-    VERSION,
-};
+use super::{Condition, Item, Key, StoreError, Table, Write, IN_PROGRESS, LOCKED_UNTIL, PK, SK, STATUS, TTL, VERSION};
 
 #[derive(Clone)]
 pub struct DynamoTable {
@@ -45,8 +41,7 @@ fn expression(condition: Condition) -> Expression {
         Condition::AbsentOrExpired { now } => {
             expr.text = Some("attribute_not_exists(#pk) OR #ttl <= :now".into());
             expr.names.insert("#ttl".into(), TTL.into());
-            expr.values
-                .insert(":now".into(), AttributeValue::N(now.to_string()));
+            expr.values.insert(":now".into(), AttributeValue::N(now.to_string()));
         }
         Condition::Claimable { now } => {
             expr.text = Some(
@@ -55,23 +50,16 @@ fn expression(condition: Condition) -> Expression {
             expr.names.insert("#ttl".into(), TTL.into());
             expr.names.insert("#status".into(), STATUS.into());
             expr.names.insert("#locked".into(), LOCKED_UNTIL.into());
-            expr.values
-                .insert(":now".into(), AttributeValue::N(now.to_string()));
-            expr.values
-                .insert(":in_progress".into(), AttributeValue::S(IN_PROGRESS.into()));
+            expr.values.insert(":now".into(), AttributeValue::N(now.to_string()));
+            expr.values.insert(":in_progress".into(), AttributeValue::S(IN_PROGRESS.into()));
         }
         Condition::Version(version) => {
             expr.text = Some("#version = :version".into());
             expr.names.insert("#version".into(), VERSION.into());
-            expr.values
-                .insert(":version".into(), AttributeValue::N(version.to_string()));
+            expr.values.insert(":version".into(), AttributeValue::N(version.to_string()));
         }
     }
-    if expr
-        .text
-        .as_deref()
-        .is_some_and(|text| text.contains("#pk"))
-    {
+    if expr.text.as_deref().is_some_and(|text| text.contains("#pk")) {
         expr.names.insert("#pk".into(), PK.into());
     }
     expr
@@ -89,10 +77,7 @@ fn item_from(attributes: Attributes) -> Result<Item, StoreError> {
 }
 
 fn key_attributes(key: &Key) -> Attributes {
-    HashMap::from([
-        (PK.into(), AttributeValue::S(key.pk.clone())),
-        (SK.into(), AttributeValue::S(key.sk.clone())),
-    ])
+    HashMap::from([(PK.into(), AttributeValue::S(key.pk.clone())), (SK.into(), AttributeValue::S(key.sk.clone()))])
 }
 
 /// Everything but a failed condition is "unavailable": throttling, timeouts, network faults. The
@@ -111,10 +96,7 @@ fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> b
 
 impl DynamoTable {
     pub fn new(client: Client, name: impl Into<String>) -> Self {
-        Self {
-            client,
-            name: name.into(),
-        }
+        Self { client, name: name.into() }
     }
 
     pub fn name(&self) -> &str {
@@ -123,14 +105,7 @@ impl DynamoTable {
 
     /// Creates the table as `template.yaml` defines it, unless it exists; waits until it is active.
     pub async fn create_if_missing(&self, definition: &TableDefinition) -> Result<(), StoreError> {
-        if self
-            .client
-            .describe_table()
-            .table_name(&self.name)
-            .send()
-            .await
-            .is_ok()
-        {
+        if self.client.describe_table().table_name(&self.name).send().await.is_ok() {
             return Ok(());
         }
         let key_schema = |elements: &[super::definition::KeyElement]| -> Result<Vec<KeySchemaElement>, StoreError> {
@@ -145,11 +120,7 @@ impl DynamoTable {
                 })
                 .collect()
         };
-        let mut request = self
-            .client
-            .create_table()
-            .table_name(&self.name)
-            .billing_mode(BillingMode::PayPerRequest);
+        let mut request = self.client.create_table().table_name(&self.name).billing_mode(BillingMode::PayPerRequest);
         for attribute in &definition.attribute_definitions {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
@@ -167,9 +138,7 @@ impl DynamoTable {
                     .set_key_schema(Some(key_schema(&index.key_schema)?))
                     .projection(
                         Projection::builder()
-                            .projection_type(ProjectionType::from(
-                                index.projection.projection_type.as_str(),
-                            ))
+                            .projection_type(ProjectionType::from(index.projection.projection_type.as_str()))
                             .build(),
                     )
                     .build()
@@ -178,9 +147,7 @@ impl DynamoTable {
         }
         match request.send().await {
             Ok(_) => {}
-            Err(error)
-                if error.as_service_error().and_then(|e| e.code())
-                    == Some("ResourceInUseException") => {}
+            Err(error) if error.as_service_error().and_then(|e| e.code()) == Some("ResourceInUseException") => {}
             Err(error) => return Err(unavailable(error)),
         }
         if let Some(ttl) = &definition.time_to_live_specification {
@@ -190,35 +157,18 @@ impl DynamoTable {
                 .build()
                 .map_err(|e| StoreError::Malformed(e.to_string()))?;
             // Enabling TTL twice (a concurrent creator) is refused; either way it is enabled.
-            let _ = self
-                .client
-                .update_time_to_live()
-                .table_name(&self.name)
-                .time_to_live_specification(spec)
-                .send()
-                .await;
+            let _ =
+                self.client.update_time_to_live().table_name(&self.name).time_to_live_specification(spec).send().await;
         }
         for _ in 0..100 {
-            let described = self
-                .client
-                .describe_table()
-                .table_name(&self.name)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            let active = described
-                .table()
-                .and_then(|t| t.table_status())
-                .map(|s| s.as_str() == "ACTIVE");
+            let described = self.client.describe_table().table_name(&self.name).send().await.map_err(unavailable)?;
+            let active = described.table().and_then(|t| t.table_status()).map(|s| s.as_str() == "ACTIVE");
             if active.unwrap_or(false) {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        Err(StoreError::Malformed(format!(
-            "table {} did not become active",
-            self.name
-        )))
+        Err(StoreError::Malformed(format!("table {} did not become active", self.name)))
     }
 
     /// Every item of the table, page by page: for tests and inspection only (the service itself
@@ -256,9 +206,7 @@ impl DynamoTable {
                     .set_item(Some(attributes_of(item)?))
                     .set_condition_expression(expr.text)
                     .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values(
-                        (!expr.values.is_empty()).then_some(expr.values),
-                    )
+                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                     .build()
                     .map_err(built)?;
                 TransactWriteItem::builder().put(put).build()
@@ -270,9 +218,7 @@ impl DynamoTable {
                     .set_key(Some(key_attributes(&key)))
                     .set_condition_expression(expr.text)
                     .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values(
-                        (!expr.values.is_empty()).then_some(expr.values),
-                    )
+                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                     .build()
                     .map_err(built)?;
                 TransactWriteItem::builder().delete(delete).build()
@@ -282,17 +228,15 @@ impl DynamoTable {
                 let check = ConditionCheck::builder()
                     .table_name(&self.name)
                     .set_key(Some(key_attributes(&key)))
-                    .condition_expression(expr.text.unwrap_or_else(|| {
-                        "attribute_exists(#pk) OR attribute_not_exists(#pk)".into()
-                    }))
+                    .condition_expression(
+                        expr.text.unwrap_or_else(|| "attribute_exists(#pk) OR attribute_not_exists(#pk)".into()),
+                    )
                     .set_expression_attribute_names(Some({
                         let mut names = expr.names;
                         names.insert("#pk".into(), PK.into());
                         names
                     }))
-                    .set_expression_attribute_values(
-                        (!expr.values.is_empty()).then_some(expr.values),
-                    )
+                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                     .build()
                     .map_err(built)?;
                 TransactWriteItem::builder().condition_check(check).build()
@@ -301,17 +245,8 @@ impl DynamoTable {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let items = writes
-            .into_iter()
-            .map(|w| self.transact_item(w))
-            .collect::<Result<Vec<_>, _>>()?;
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
+        let items = writes.into_iter().map(|w| self.transact_item(w)).collect::<Result<Vec<_>, _>>()?;
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
             Err(error) => {
                 let reasons = error
@@ -324,10 +259,7 @@ impl DynamoTable {
                     });
                 match reasons {
                     Some(reasons) => {
-                        if let Some(index) = reasons
-                            .iter()
-                            .position(|code| code == "ConditionalCheckFailed")
-                        {
+                        if let Some(index) = reasons.iter().position(|code| code == "ConditionalCheckFailed") {
                             Err(StoreError::ConditionFailed { index: Some(index) })
                         } else if reasons.iter().any(|code| code == "TransactionConflict") {
                             Err(StoreError::Conflict)
@@ -335,9 +267,7 @@ impl DynamoTable {
                             Err(unavailable(error))
                         }
                     }
-                    None if error.as_service_error().and_then(|e| e.code())
-                        == Some("TransactionConflictException") =>
-                    {
+                    None if error.as_service_error().and_then(|e| e.code()) == Some("TransactionConflictException") => {
                         Err(StoreError::Conflict)
                     }
                     None => Err(unavailable(error)),
@@ -375,9 +305,7 @@ impl Table for DynamoTable {
                     .set_item(Some(attributes_of(item)?))
                     .set_condition_expression(expr.text)
                     .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values(
-                        (!expr.values.is_empty()).then_some(expr.values),
-                    )
+                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                     .send()
                     .await
                     .map(|_| ())
@@ -397,9 +325,7 @@ impl Table for DynamoTable {
                     .set_key(Some(key_attributes(&key)))
                     .set_condition_expression(expr.text)
                     .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values(
-                        (!expr.values.is_empty()).then_some(expr.values),
-                    )
+                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
                     .send()
                     .await
                     .map(|_| ())

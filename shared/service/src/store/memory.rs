@@ -26,9 +26,7 @@ impl MemoryTable {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Key, Item>> {
         // A panic while holding the lock cannot leave a half-applied write: writes apply after every
         // check has passed, in one loop without I/O, so the map is usable as it is.
-        self.items
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.items.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -42,11 +40,7 @@ pub(crate) fn holds(condition: Condition, current: Option<&Item>) -> bool {
         Condition::Claimable { now } => current.is_none_or(|item| {
             item.is_expired(now)
                 || (item.0.get(super::STATUS).and_then(|v| v.as_str()) == Some(super::IN_PROGRESS)
-                    && item
-                        .0
-                        .get(super::LOCKED_UNTIL)
-                        .and_then(|v| v.as_i64())
-                        .is_some_and(|until| until <= now))
+                    && item.0.get(super::LOCKED_UNTIL).and_then(|v| v.as_i64()).is_some_and(|until| until <= now))
         }),
     }
 }
@@ -62,23 +56,17 @@ impl Table for MemoryTable {
         let single = writes.len() == 1;
         let mut keys = Vec::with_capacity(writes.len());
         for (index, write) in writes.iter().enumerate() {
-            let key = write
-                .key()
-                .ok_or_else(|| StoreError::Malformed("item without pk and sk".into()))?;
+            let key = write.key().ok_or_else(|| StoreError::Malformed("item without pk and sk".into()))?;
             if keys.contains(&key) {
-                return Err(StoreError::Malformed(
-                    "two writes to one item in a transaction".into(),
-                ));
+                return Err(StoreError::Malformed("two writes to one item in a transaction".into()));
             }
             let condition = match write {
-                Write::Put { condition, .. }
-                | Write::Delete { condition, .. }
-                | Write::Check { condition, .. } => *condition,
+                Write::Put { condition, .. } | Write::Delete { condition, .. } | Write::Check { condition, .. } => {
+                    *condition
+                }
             };
             if !holds(condition, items.get(&key)) {
-                return Err(StoreError::ConditionFailed {
-                    index: (!single).then_some(index),
-                });
+                return Err(StoreError::ConditionFailed { index: (!single).then_some(index) });
             }
             keys.push(key);
         }
