@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use membership::local::{LocalApp, LocalOptions};
+use membership::store::dynamodb::DynamoTable;
 use membership::store::memory::MemoryTable;
 use membership::store::{Item, Table};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -17,7 +18,47 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub app: Arc<LocalApp>,
-    memory: Option<Arc<MemoryTable>>,
+    pub store: TestStore,
+}
+
+/// The store a test runs on: the embedded one, or a fresh DynamoDB table when `DYNAMODB_ENDPOINT`
+/// names a DynamoDB-compatible server (the test command starts one on loopback).
+#[derive(Clone)]
+pub enum TestStore {
+    Memory(Arc<MemoryTable>),
+    DynamoDb(Arc<DynamoTable>),
+}
+
+impl TestStore {
+    pub async fn new() -> Self {
+        match std::env::var("DYNAMODB_ENDPOINT") {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                let name = format!("test-{}", membership::keys::random_id());
+                let table = membership::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB test table");
+                TestStore::DynamoDb(Arc::new(table))
+            }
+            _ => TestStore::Memory(Arc::new(MemoryTable::new())),
+        }
+    }
+
+    pub fn table(&self) -> Arc<dyn Table> {
+        match self {
+            TestStore::Memory(table) => table.clone(),
+            TestStore::DynamoDb(table) => table.clone(),
+        }
+    }
+
+    pub fn is_dynamodb(&self) -> bool {
+        matches!(self, TestStore::DynamoDb(_))
+    }
+
+    /// Every item stored, however it is stored.
+    pub async fn dump(&self) -> Vec<Item> {
+        match self {
+            TestStore::Memory(table) => table.dump(),
+            TestStore::DynamoDb(table) => table.scan_all().await.expect("scan of the test table"),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -281,10 +322,7 @@ impl TestApp {
 
     /// Every item in the store, for tests that look at what was kept.
     pub async fn dump(&self) -> Vec<Item> {
-        match &self.memory {
-            Some(memory) => memory.dump(),
-            None => Vec::new(),
-        }
+        self.store.dump().await
     }
 }
 
@@ -360,9 +398,13 @@ pub fn born_years_before(on: Date, years: i32) -> Date {
 
 /// Serves the local router on 127.0.0.1 with a free port.
 pub async fn spawn_app() -> TestApp {
-    let memory = Arc::new(MemoryTable::new());
-    let table: Arc<dyn Table> = memory.clone();
-    let options = LocalOptions { table, ..LocalOptions::default() };
+    spawn_app_with(LocalOptions { table: Arc::new(MemoryTable::new()), ..LocalOptions::default() }).await
+}
+
+/// Serves the local router with `options`, its table replaced by the test store.
+pub async fn spawn_app_with(options: LocalOptions) -> TestApp {
+    let store = TestStore::new().await;
+    let options = LocalOptions { table: store.table(), ..options };
     let app = Arc::new(LocalApp::new(options));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
     let address = listener.local_addr().expect("address");
@@ -370,5 +412,5 @@ pub async fn spawn_app() -> TestApp {
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
     });
-    TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, memory: Some(memory) }
+    TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, store }
 }
