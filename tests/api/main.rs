@@ -1,6 +1,9 @@
 //! Every API test in one binary: HTTP against the local router, as clients use it.
 
 mod conventions;
+mod expiry;
+mod idempotency;
+mod races;
 mod reference;
 mod signup;
 mod signup_identity;

@@ -146,6 +146,14 @@ impl<'a> Call<'a> {
         self
     }
 
+    /// A header whose value may be anything, even what `header` would refuse.
+    pub fn header_bytes(mut self, name: &str, value: &[u8]) -> Self {
+        let name = HeaderName::from_bytes(name.as_bytes()).expect("header name");
+        let value = HeaderValue::from_bytes(value).expect("header value bytes");
+        self.request = self.request.header(name, value);
+        self
+    }
+
     pub fn json(mut self, body: &Value) -> Self {
         self.request = self.request.json(body);
         self

@@ -4,15 +4,20 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::OffsetDateTime;
 
+/// Readings are whole seconds: every instant the API shows or stores is RFC 3339 without fractions.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> OffsetDateTime;
+}
+
+fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(0).unwrap_or(at)
 }
 
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+        whole_seconds(OffsetDateTime::now_utc())
     }
 }
 
@@ -34,6 +39,6 @@ impl AdjustableClock {
 
 impl Clock for AdjustableClock {
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc() + time::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+        whole_seconds(OffsetDateTime::now_utc()) + time::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
     }
 }

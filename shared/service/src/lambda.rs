@@ -41,7 +41,9 @@ pub async fn production_service() -> Result<Service, ConfigError> {
         pepper: required("PEPPER_SECRET_ID")?,
         idempotency: required("IDEMPOTENCY_SECRET_ID")?,
     };
-    let config = crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref()).await;
+    let config =
+        crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
+            .await;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
     let keys = Arc::new(KeyRing::load(secrets, ids, SECRET_REFRESH).await?);
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);

@@ -63,7 +63,7 @@ impl LocalOptions {
 
 /// A DynamoDB table at `endpoint`, created from `template.yaml`'s definition when it does not exist.
 pub async fn dynamodb_table(endpoint: &str, name: &str) -> Result<DynamoTable, LocalStoreError> {
-    let config = crate::aws::sdk_config(Some(endpoint)).await;
+    let config = crate::aws::sdk_config(Some(endpoint), crate::aws::Patience::LocalServer).await;
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), name);
     table.create_if_missing(&TableDefinition::from_template()?).await?;
     Ok(table)
