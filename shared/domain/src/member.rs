@@ -60,3 +60,54 @@ impl Grade {
         Entitlements { e_library, unmanned_reservation: false, smart_library: false, desk_loans: false }
     }
 }
+
+/// Where a member stands in the consent cycle (seed 001: consent is renewed every 2 years; without
+/// renewal the account is dormant, and after 1 year dormant it is withdrawn). Both take effect at
+/// their due time, whether or not the clean-up job has run yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Standing {
+    Active,
+    Dormant,
+    Withdrawn,
+}
+
+/// The instant consent must be renewed by: the last renewal (or sign-up) plus 2 calendar years.
+pub fn consent_renewal_due(last_renewal: time::OffsetDateTime) -> time::OffsetDateTime {
+    crate::calendar::add_seoul_years(last_renewal, 2)
+}
+
+/// The instant a dormant member is withdrawn: a calendar year after consent renewal fell due.
+pub fn withdrawal_due(last_renewal: time::OffsetDateTime) -> time::OffsetDateTime {
+    crate::calendar::add_seoul_years(consent_renewal_due(last_renewal), 1)
+}
+
+pub fn standing(last_renewal: time::OffsetDateTime, now: time::OffsetDateTime) -> Standing {
+    if now > withdrawal_due(last_renewal) {
+        Standing::Withdrawn
+    } else if now > consent_renewal_due(last_renewal) {
+        Standing::Dormant
+    } else {
+        Standing::Active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use time::Duration;
+
+    #[test]
+    fn dormant_after_two_years_withdrawn_a_year_later() {
+        let renewed = datetime!(2026-11-22 06:00:00 UTC);
+        let due = consent_renewal_due(renewed);
+        assert_eq!(due, datetime!(2028-11-22 06:00:00 UTC));
+        assert_eq!(standing(renewed, due), Standing::Active);
+        assert_eq!(standing(renewed, due + Duration::seconds(1)), Standing::Dormant);
+        let withdrawal = withdrawal_due(renewed);
+        assert_eq!(withdrawal, datetime!(2029-11-22 06:00:00 UTC));
+        assert_eq!(standing(renewed, withdrawal), Standing::Dormant);
+        assert_eq!(standing(renewed, withdrawal + Duration::seconds(1)), Standing::Withdrawn);
+    }
+}

@@ -42,6 +42,11 @@ impl SecretKey {
         Ok(Self(text.as_bytes().to_vec().into()))
     }
 
+    /// The key's bytes, for a library that signs with them (the token signer).
+    pub(crate) fn expose(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
+
     pub fn hmac(&self, parts: &[&[u8]]) -> [u8; 32] {
         let mut mac = HmacSha256::new_from_slice(self.0.expose_secret()).expect("HMAC takes keys of any length");
         for part in parts {
@@ -70,11 +75,18 @@ pub struct Keys {
     pub di_pepper: SecretKey,
     /// Compares idempotent payloads (HMAC) and seals the responses saved for replay.
     pub idempotency: SecretKey,
+    /// Signs access tokens (HS256).
+    pub token_signing: SecretKey,
 }
 
 impl Keys {
     pub fn random() -> Self {
-        Self { identity_result: SecretKey::random(), di_pepper: SecretKey::random(), idempotency: SecretKey::random() }
+        Self {
+            identity_result: SecretKey::random(),
+            di_pepper: SecretKey::random(),
+            idempotency: SecretKey::random(),
+            token_signing: SecretKey::random(),
+        }
     }
 
     /// The claim key of a person: the HMAC of their DI, so the table never holds the DI.

@@ -40,6 +40,7 @@ pub async fn production_service() -> Result<Service, ConfigError> {
         identity: required("IDENTITY_SECRET_ID")?,
         pepper: required("PEPPER_SECRET_ID")?,
         idempotency: required("IDEMPOTENCY_SECRET_ID")?,
+        token: required("TOKEN_SECRET_ID")?,
     };
     let config =
         crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)

@@ -16,6 +16,10 @@ pub trait PasswordHasher: Send + Sync + 'static {
     fn verify(&self, password: &Password, phc: &str) -> bool;
 }
 
+/// A hash of no one's password, with the production parameters: a sign-in for an unknown username
+/// verifies against it, so it costs exactly the work of a wrong password and answers the same.
+pub const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$A4AWFKbLJHZLpoJo6ykH8Q$5MfetdFLlZuP7od8Fe1+P0iwrTMsIzZe23sE/F39i4A";
+
 /// argon2id, m = 19456 KiB, t = 2, p = 1 (OWASP Password Storage Cheat Sheet).
 pub struct Argon2id {
     params: Params,
@@ -60,5 +64,14 @@ mod tests {
         assert!(hasher.verify(&password, &phc));
         assert!(!hasher.verify(&Password::presented("library-card-2026"), &phc));
         assert!(!hasher.verify(&password, "not-a-hash"));
+    }
+
+    #[test]
+    fn the_decoy_is_a_real_hash_with_the_same_parameters() {
+        let parsed = PasswordHash::new(DECOY_HASH).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let params = Params::try_from(&parsed).unwrap();
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (19_456, 2, 1));
+        assert!(!Argon2id::owasp().verify(&Password::presented("anything"), DECOY_HASH));
     }
 }

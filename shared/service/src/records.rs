@@ -186,6 +186,14 @@ fn used_result_key(transaction_id: &str) -> Key {
 /// How long a used-result marker outlives the result itself.
 const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
 
+/// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>`.
+fn consent_write(member_id: &str, n: usize, consent: &RecordedConsent) -> Result<Write, StoreError> {
+    let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let key = Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
+    let record = ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
+    Ok(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent })
+}
+
 impl Records {
     pub fn new(table: Arc<dyn Table>) -> Self {
         Self { table }
@@ -282,15 +290,7 @@ impl Records {
             writes.push(Write::Put { item, condition: Condition::Absent });
         }
         for (n, consent) in new.consents.iter().enumerate() {
-            let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-            let key =
-                Key::new(format!("MEMBER#{id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
-            let record = ConsentHistoryRecord {
-                answer: consent.answer.clone(),
-                at: consent.at,
-                channel: consent.channel.clone(),
-            };
-            writes.push(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent });
+            writes.push(consent_write(id, n, consent)?);
         }
         match self.table.write(writes).await {
             Ok(()) => Ok(()),
@@ -302,6 +302,14 @@ impl Records {
             }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The member's certification outcomes, oldest first.
+    pub async fn certifications(
+        &self,
+        member_id: &str,
+    ) -> Result<Vec<crate::app::members::CertificationOutcome>, StoreError> {
+        self.table.query(&format!("MEMBER#{member_id}"), "CERT#").await?.into_iter().map(record_of).collect()
     }
 
     pub async fn consent_history(&self, member_id: &str) -> Result<Vec<ConsentHistoryRecord>, StoreError> {
@@ -394,5 +402,202 @@ impl Records {
     /// Gives the key up after an answer that is not final (5xx, 429), so a retry runs again.
     pub async fn release_idempotency(&self, record_id: &str) -> Result<(), StoreError> {
         self.table.write(vec![Write::Delete { key: idempotency_key(record_id), condition: Condition::Always }]).await
+    }
+}
+
+/// A signed-in session (`SESSION#<id>` / `SESSION`), living at most 30 days from sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecord {
+    pub session_id: String,
+    pub member_id: String,
+    /// The member's credential epoch at sign-in: a password change or reset ends the session.
+    pub credential_epoch: u32,
+    pub scope: crate::tokens::Scope,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    /// The generation of the current refresh token; older generations presented again are reuse.
+    pub refresh_generation: u32,
+    /// SHA-256 of the current refresh token; none for a dormant member's session.
+    pub refresh_hash: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub refresh_expires_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+    pub version: u64,
+}
+
+/// Failed sign-ins of a username in the current 15-minute window (`LOGIN#<username>` / `FAILURES`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginFailures {
+    pub count: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub window_start: OffsetDateTime,
+    pub version: u64,
+}
+
+/// The lockout window: failures count within it, and a lock lasts until it ends.
+pub const LOCKOUT_WINDOW: time::Duration = time::Duration::minutes(15);
+
+fn session_key(id: &str) -> Key {
+    Key::new(format!("SESSION#{id}"), "SESSION")
+}
+
+fn login_key(username: &str) -> Key {
+    Key::new(format!("LOGIN#{username}"), "FAILURES")
+}
+
+fn guardian_link_key(guardian_person_key: &str, member_id: &str) -> Key {
+    Key::new(format!("GUARDIAN#{guardian_person_key}"), format!("CHILD#{member_id}"))
+}
+
+/// How often an optimistic update is tried before the request gives up with 503.
+const UPDATE_ATTEMPTS: usize = 5;
+
+impl Records {
+    /// The member holding `username`, if any (a retired username holds none).
+    pub async fn member_by_username(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        match self.claim(ClaimKind::Username, username, now).await? {
+            Some(claim) if !claim.retired => self.member(&claim.member_id).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Saves a changed member if nobody changed it since `member.version`; the saved version is one more.
+    pub async fn update_member(&self, member: &mut MemberRecord) -> Result<(), StoreError> {
+        let expected = member.version;
+        member.version += 1;
+        let item = item_of(&member_key(&member.member_id), member, None)?;
+        let result = self.table.write(vec![Write::Put { item, condition: Condition::Version(expected) }]).await;
+        if result.is_err() {
+            member.version = expected;
+        }
+        result
+    }
+
+    /// Adds consent answers to the member's history and saves the member (its renewal time, say)
+    /// in one transaction, if nobody changed the member since `member.version`.
+    pub async fn save_member_with_consents(
+        &self,
+        member: &mut MemberRecord,
+        consents: &[RecordedConsent],
+    ) -> Result<(), StoreError> {
+        let expected = member.version;
+        member.version += 1;
+        let mut writes = vec![Write::Put {
+            item: item_of(&member_key(&member.member_id), member, None)?,
+            condition: Condition::Version(expected),
+        }];
+        for (n, consent) in consents.iter().enumerate() {
+            writes.push(consent_write(&member.member_id, n, consent)?);
+        }
+        let result = self.table.write(writes).await;
+        if result.is_err() {
+            member.version = expected;
+        }
+        result
+    }
+
+    /// The members a guardian signed up.
+    pub async fn children_of(&self, guardian_person_key: &str) -> Result<Vec<MemberRecord>, StoreError> {
+        let links = self.table.query(&format!("GUARDIAN#{guardian_person_key}"), "CHILD#").await?;
+        let mut children = Vec::with_capacity(links.len());
+        for link in links {
+            let Some(id) = link.0.get("memberId").and_then(Value::as_str) else { continue };
+            if let Some(child) = self.member(id).await? {
+                children.push(child);
+            }
+        }
+        Ok(children)
+    }
+
+    /// Withdrawal: the member's personal data goes (profile, contact, consent history, certification
+    /// outcomes, person or child claim, guardian link); the username and loan-card number stay
+    /// claimed for good. The member's other items go first, so an interrupted withdrawal leaves a
+    /// member that can withdraw again, never data without its member.
+    pub async fn withdraw_member(&self, member: &MemberRecord) -> Result<(), StoreError> {
+        let id = &member.member_id;
+        for item in self.table.query(&format!("MEMBER#{id}"), "").await? {
+            let Some(key) = item.key() else { continue };
+            if key.sk != "PROFILE" {
+                self.table.write(vec![Write::Delete { key, condition: Condition::Always }]).await?;
+            }
+        }
+        let retired = ClaimRecord { member_id: id.clone(), username: None, retired: true };
+        let mut writes = vec![
+            Write::Delete { key: member_key(id), condition: Condition::Version(member.version) },
+            Write::Delete { key: member.claim.kind.key(&member.claim.key), condition: Condition::Always },
+            Write::Put {
+                item: item_of(&ClaimKind::Username.key(member.username.as_str()), &retired, None)?,
+                condition: Condition::Always,
+            },
+            Write::Put {
+                item: item_of(&ClaimKind::Card.key(member.loan_card_number.as_str()), &retired, None)?,
+                condition: Condition::Always,
+            },
+        ];
+        if let Some(guardian) = &member.guardian {
+            writes.push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
+        }
+        self.table.write(writes).await
+    }
+
+    pub async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        let item = item_of(&session_key(&session.session_id), session, Some(session.ends_at))?;
+        self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
+    }
+
+    pub async fn session(&self, id: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>, StoreError> {
+        self.live(&session_key(id), now).await?.map(record_of).transpose()
+    }
+
+    pub async fn update_session(&self, session: &mut SessionRecord) -> Result<(), StoreError> {
+        let expected = session.version;
+        session.version += 1;
+        let item = item_of(&session_key(&session.session_id), session, Some(session.ends_at))?;
+        let result = self.table.write(vec![Write::Put { item, condition: Condition::Version(expected) }]).await;
+        if result.is_err() {
+            session.version = expected;
+        }
+        result
+    }
+
+    pub async fn login_failures(&self, username: &str, now: OffsetDateTime) -> Result<Option<LoginFailures>, StoreError> {
+        self.live(&login_key(username), now).await?.map(record_of).transpose()
+    }
+
+    /// Counts a failed sign-in of `username`: in the current window, or as the first of a new one.
+    pub async fn record_login_failure(&self, username: &str, now: OffsetDateTime) -> Result<LoginFailures, StoreError> {
+        let key = login_key(username);
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.live(&key, now).await?.map(record_of::<LoginFailures>).transpose()?;
+            let (next, condition) = match current {
+                Some(f) if now < f.window_start + LOCKOUT_WINDOW => (
+                    LoginFailures { count: f.count + 1, window_start: f.window_start, version: f.version + 1 },
+                    Condition::Version(f.version),
+                ),
+                _ => (
+                    LoginFailures { count: 1, window_start: now, version: 0 },
+                    Condition::AbsentOrExpired { now: epoch(now) },
+                ),
+            };
+            let item = item_of(&key, &next, Some(next.window_start + LOCKOUT_WINDOW))?;
+            match self.table.write(vec![Write::Put { item, condition }]).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        self.table.write(vec![Write::Delete { key: login_key(username), condition: Condition::Always }]).await
     }
 }

@@ -58,7 +58,7 @@ impl SecretSource for SecretsManager {
 }
 
 /// The ids of the secrets the service reads (environment: `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`,
-/// `IDEMPOTENCY_SECRET_ID`).
+/// `IDEMPOTENCY_SECRET_ID`, `TOKEN_SECRET_ID`).
 #[derive(Debug, Clone)]
 pub struct SecretIds {
     /// `{ "resultKey": "..." }`: verifies identity-provider results.
@@ -67,6 +67,8 @@ pub struct SecretIds {
     pub pepper: String,
     /// `{ "key": "..." }`: idempotency payload HMACs and sealed saved responses.
     pub idempotency: String,
+    /// `{ "signingKey": "..." }`: signs access tokens.
+    pub token: String,
 }
 
 async fn key_field(source: &dyn SecretSource, id: &str, field: &'static str) -> Result<SecretKey, SecretError> {
@@ -83,6 +85,7 @@ async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, Secret
         identity_result: key_field(source, &ids.identity, "resultKey").await?,
         di_pepper: key_field(source, &ids.pepper, "pepper").await?,
         idempotency: key_field(source, &ids.idempotency, "key").await?,
+        token_signing: key_field(source, &ids.token, "signingKey").await?,
     })
 }
 
@@ -164,7 +167,7 @@ mod tests {
     }
 
     fn ids() -> SecretIds {
-        SecretIds { identity: "identity".into(), pepper: "pepper".into(), idempotency: "idempotency".into() }
+        SecretIds { identity: "identity".into(), pepper: "pepper".into(), idempotency: "idempotency".into(), token: "token".into() }
     }
 
     #[tokio::test]
@@ -192,6 +195,7 @@ mod tests {
             ("identity".to_owned(), serde_json::json!({ "resultKey": "a".repeat(40) })),
             ("pepper".to_owned(), serde_json::json!({ "pepper": "p".repeat(40) })),
             ("idempotency".to_owned(), serde_json::json!({ "key": "i".repeat(40) })),
+            ("token".to_owned(), serde_json::json!({ "signingKey": "t".repeat(40) })),
         ]))));
         let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO).await.unwrap();
         let before = ring.current().person_key("di");

@@ -1,7 +1,11 @@
 //! One use case per user action. Each loads what it needs, lets the domain decide, and writes once,
 //! conditionally. `Failure` is every outcome a caller may be told about; `http` maps it, in one place.
 
+pub mod identity;
+pub mod members;
+pub mod recovery;
 pub mod reference;
+pub mod sessions;
 pub mod signup;
 
 use std::sync::Arc;
@@ -59,6 +63,20 @@ pub enum Failure {
     MemberAlreadyExists { masked_username: String },
     #[error("the username is taken")]
     UsernameTaken,
+    #[error("unknown username or wrong password")]
+    InvalidCredentials,
+    #[error("sign-in is locked for the username")]
+    Locked { retry_after_seconds: u64 },
+    #[error("the access token is missing, invalid, expired or revoked")]
+    TokenInvalid,
+    #[error("the refresh token is invalid, expired or revoked")]
+    RefreshInvalid,
+    #[error("the member is dormant")]
+    Dormant,
+    #[error("the member is dormant; a limited token was issued")]
+    SignedInDormant { access_token: String, expires_in: i64 },
+    #[error("no matching member")]
+    MemberNotFound,
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]

@@ -136,17 +136,8 @@ impl Service {
         result: &str,
     ) -> Result<VerifiedPerson, Failure> {
         let mut session = self.open_signup(id, token, SignupStep::Identity).await?;
-        let identity = self.identity.verify(method, result).map_err(|_| Failure::IdentityResultInvalid)?;
+        let identity = self.use_identity_result(method, result).await?;
         let now = self.clock.now();
-        if self.records.identity_result_used(&identity.transaction_id, now).await? {
-            return Err(Failure::IdentityResultReplayed);
-        }
-        if identity.is_expired(now) {
-            return Err(Failure::IdentityResultExpired);
-        }
-        if !self.records.use_identity_result(&identity.transaction_id, identity.expires_at(), now).await? {
-            return Err(Failure::IdentityResultReplayed);
-        }
         let role = role_for(session.member_type, identity.birth_date.date(), seoul_date(now))?;
         let claim_key = self.keys.current().person_key(identity.di.expose());
         if role == Role::Applicant {

@@ -46,7 +46,18 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
     };
     // The caller: the bearer token's holder (a sign-up session, a member), or no one for a new sign-up.
     let (parts, body) = request.into_parts();
-    let scope = super::extract::bearer(&parts).map(|token| token_hash(&token)).unwrap_or_default();
+    let keys = service.keys.current();
+    let scope = match super::extract::bearer(&parts) {
+        // A member's retries may carry a refreshed access token: the member is the caller.
+        Some(token) if route.starts_with("/v1/members/") => {
+            match crate::tokens::verify_access(&keys.token_signing, &token, service.clock.now()) {
+                Some(claims) => format!("member:{}", claims.sub),
+                None => token_hash(&token),
+            }
+        }
+        Some(token) => token_hash(&token),
+        None => String::new(),
+    };
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").into_response();
     };
@@ -54,7 +65,6 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
     let Ok(payload) = serde_json::from_slice::<Value>(&bytes) else {
         return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     };
-    let keys = service.keys.current();
     // serde_json keeps object members sorted, so this is the canonical form of the payload.
     let payload_hmac =
         hex(&keys.idempotency.hmac(&[b"payload", scope.as_bytes(), route.as_bytes(), payload.to_string().as_bytes()]));

@@ -3,6 +3,7 @@
 
 pub mod extract;
 mod idempotency;
+mod members;
 pub mod messages;
 pub mod problem;
 mod reference;
@@ -15,7 +16,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::Response;
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
@@ -30,11 +31,21 @@ pub enum Function {
     RecordConsent,
     VerifyIdentity,
     CompleteSignup,
+    SignIn,
+    MemberProfile,
+    RecoverAccount,
 }
 
 impl Function {
-    pub const ALL: [Function; 4] =
-        [Function::StartSignup, Function::RecordConsent, Function::VerifyIdentity, Function::CompleteSignup];
+    pub const ALL: [Function; 7] = [
+        Function::StartSignup,
+        Function::RecordConsent,
+        Function::VerifyIdentity,
+        Function::CompleteSignup,
+        Function::SignIn,
+        Function::MemberProfile,
+        Function::RecoverAccount,
+    ];
 
     /// The package and function name (`functions/<name>`).
     pub fn name(self) -> &'static str {
@@ -43,6 +54,9 @@ impl Function {
             Function::RecordConsent => "record-consent",
             Function::VerifyIdentity => "verify-identity",
             Function::CompleteSignup => "complete-signup",
+            Function::SignIn => "sign-in",
+            Function::MemberProfile => "member-profile",
+            Function::RecoverAccount => "recover-account",
         }
     }
 }
@@ -59,7 +73,7 @@ const fn route(method: Method, path: &'static str, function: Function) -> Route 
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
-pub static ROUTES: [Route; 8] = [
+pub static ROUTES: [Route; 18] = [
     route(Method::GET, "/healthz", Function::StartSignup),
     route(Method::GET, "/v1/terms", Function::StartSignup),
     route(Method::GET, "/v1/libraries", Function::StartSignup),
@@ -68,6 +82,16 @@ pub static ROUTES: [Route; 8] = [
     route(Method::POST, "/v1/signups/{signupId}/consents", Function::RecordConsent),
     route(Method::POST, "/v1/signups/{signupId}/identity", Function::VerifyIdentity),
     route(Method::POST, "/v1/signups/{signupId}/member", Function::CompleteSignup),
+    route(Method::POST, "/v1/sessions", Function::SignIn),
+    route(Method::POST, "/v1/sessions/refresh", Function::SignIn),
+    route(Method::DELETE, "/v1/sessions/current", Function::SignIn),
+    route(Method::GET, "/v1/members/me", Function::MemberProfile),
+    route(Method::PATCH, "/v1/members/me", Function::MemberProfile),
+    route(Method::DELETE, "/v1/members/me", Function::MemberProfile),
+    route(Method::POST, "/v1/members/me/password", Function::MemberProfile),
+    route(Method::POST, "/v1/members/me/consents/renewal", Function::MemberProfile),
+    route(Method::POST, "/v1/recovery/username", Function::RecoverAccount),
+    route(Method::POST, "/v1/recovery/password", Function::RecoverAccount),
 ];
 
 fn handler(route: &Route) -> MethodRouter<Service> {
@@ -80,6 +104,16 @@ fn handler(route: &Route) -> MethodRouter<Service> {
         ("POST", "/v1/signups/{signupId}/consents") => post(signup::record_consent),
         ("POST", "/v1/signups/{signupId}/identity") => post(signup::verify_identity),
         ("POST", "/v1/signups/{signupId}/member") => post(signup::complete_signup),
+        ("POST", "/v1/sessions") => post(members::sign_in),
+        ("POST", "/v1/sessions/refresh") => post(members::refresh),
+        ("DELETE", "/v1/sessions/current") => delete(members::sign_out),
+        ("GET", "/v1/members/me") => get(members::me),
+        ("PATCH", "/v1/members/me") => patch(members::change_contact),
+        ("DELETE", "/v1/members/me") => delete(members::withdraw),
+        ("POST", "/v1/members/me/password") => post(members::change_password),
+        ("POST", "/v1/members/me/consents/renewal") => post(members::renew_consent),
+        ("POST", "/v1/recovery/username") => post(members::recover_username),
+        ("POST", "/v1/recovery/password") => post(members::reset_password),
         (method, path) => unreachable!("route {method} {path} has no handler"),
     }
 }

@@ -130,6 +130,18 @@ impl From<Failure> for Problem {
             Failure::UsernameTaken => {
                 Problem::new(S::CONFLICT, "username.taken").with_errors(vec![FieldError::new("/username", "taken")])
             }
+            Failure::InvalidCredentials => Problem::new(S::UNAUTHORIZED, "auth.invalid_credentials"),
+            Failure::Locked { retry_after_seconds } => {
+                Problem::new(S::TOO_MANY_REQUESTS, "auth.locked").retry_after(retry_after_seconds)
+            }
+            Failure::TokenInvalid => Problem::new(S::UNAUTHORIZED, "auth.token_invalid"),
+            Failure::RefreshInvalid => Problem::new(S::UNAUTHORIZED, "auth.refresh_invalid"),
+            Failure::Dormant => Problem::new(S::FORBIDDEN, "member.dormant"),
+            Failure::SignedInDormant { access_token, expires_in } => Problem::new(S::FORBIDDEN, "member.dormant")
+                .with("accessToken", access_token)
+                .with("tokenType", "Bearer")
+                .with("expiresIn", expires_in),
+            Failure::MemberNotFound => Problem::new(S::NOT_FOUND, "member.not_found"),
             Failure::Unavailable(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
             Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, "internal"),
         }

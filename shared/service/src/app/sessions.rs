@@ -1,0 +1,230 @@
+//! Signing in and staying signed in: sessions for web and mobile clients (API.md, "Sessions").
+
+use membership_domain::member::{standing, Standing};
+use membership_domain::password::Password;
+use membership_domain::username::Username;
+use time::OffsetDateTime;
+
+use super::{Failure, Service};
+use crate::keys::{random_id, token_hash};
+use crate::passwords::DECOY_HASH;
+use crate::records::{MemberRecord, SessionRecord, LOCKOUT_WINDOW};
+use crate::store::StoreError;
+use crate::tokens::{
+    issue_access, new_refresh, verify_access, AccessClaims, PresentedRefresh, Scope, ACCESS_LIFETIME, REFRESH_LIFETIME,
+    SESSION_LIFETIME,
+};
+
+/// The 5th failure within the window still answers 401; from then on the username is locked.
+pub const LOCKOUT_AFTER: u32 = 5;
+
+pub struct Tokens {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
+}
+
+/// Who a request's access token speaks for.
+pub struct Caller {
+    pub member: MemberRecord,
+    pub session: SessionRecord,
+    pub scope: Scope,
+}
+
+/// How a member's username is looked up for the lockout: as typed, folded like a username.
+fn lockout_name(raw: &str) -> String {
+    Username::parse(raw).map(|u| u.as_str().to_owned()).unwrap_or_else(|_| raw.to_ascii_lowercase())
+}
+
+impl Service {
+    async fn verify_password(&self, password: Password, phc: String) -> Result<bool, Failure> {
+        let hasher = self.hasher.clone();
+        tokio::task::spawn_blocking(move || hasher.verify(&password, &phc)).await.map_err(|e| Failure::Internal(Box::new(e)))
+    }
+
+    /// Fails with `auth.locked` while the username has used up its failures in the current window.
+    pub(crate) async fn check_lockout(&self, username: &str, now: OffsetDateTime) -> Result<(), Failure> {
+        if let Some(failures) = self.records.login_failures(username, now).await? {
+            let ends = failures.window_start + LOCKOUT_WINDOW;
+            if failures.count >= LOCKOUT_AFTER && now < ends {
+                let seconds = (ends - now).whole_seconds().max(1) as u64;
+                return Err(Failure::Locked { retry_after_seconds: seconds });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a member's password, counting a failure toward the username's lockout.
+    pub(crate) async fn check_password(&self, member: &MemberRecord, password: Password) -> Result<(), Failure> {
+        let now = self.clock.now();
+        self.check_lockout(member.username.as_str(), now).await?;
+        if self.verify_password(password, member.password_hash.clone()).await? {
+            Ok(())
+        } else {
+            self.records.record_login_failure(member.username.as_str(), now).await?;
+            Err(Failure::InvalidCredentials)
+        }
+    }
+
+    /// `POST /v1/sessions`. An unknown username does exactly the hashing work of a wrong password
+    /// and gets the same answer; a withdrawn member is unknown.
+    pub async fn sign_in(&self, username: &str, password: Password) -> Result<Tokens, Failure> {
+        let now = self.clock.now();
+        let name = lockout_name(username);
+        self.check_lockout(&name, now).await?;
+        let member = match Username::parse(username) {
+            Ok(username) => self.records.member_by_username(username.as_str(), now).await?,
+            Err(_) => None,
+        }
+        .filter(|m| standing(m.consent_renewed_at, now) != Standing::Withdrawn);
+        let phc = member.as_ref().map_or_else(|| DECOY_HASH.to_owned(), |m| m.password_hash.clone());
+        let matches = self.verify_password(password, phc).await?;
+        let Some(member) = member.filter(|_| matches) else {
+            self.records.record_login_failure(&name, now).await?;
+            return Err(Failure::InvalidCredentials);
+        };
+        self.records.clear_login_failures(&name).await?;
+        if standing(member.consent_renewed_at, now) == Standing::Dormant {
+            let session = self.open_session(&member, Scope::Dormant, now).await?;
+            let access_token = self.access_token(&member, &session, now);
+            return Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() });
+        }
+        let mut session = self.open_session(&member, Scope::Member, now).await?;
+        let refresh_token = new_refresh(&session.session_id, 0);
+        session.refresh_hash = Some(token_hash(&refresh_token));
+        session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
+        self.records.update_session(&mut session).await?;
+        Ok(self.tokens(&member, &session, refresh_token, now))
+    }
+
+    async fn open_session(&self, member: &MemberRecord, scope: Scope, now: OffsetDateTime) -> Result<SessionRecord, Failure> {
+        let session = SessionRecord {
+            session_id: random_id(),
+            member_id: member.member_id.clone(),
+            credential_epoch: member.credential_epoch,
+            scope,
+            created_at: now,
+            ends_at: now + SESSION_LIFETIME,
+            refresh_generation: 0,
+            refresh_hash: None,
+            refresh_expires_at: None,
+            revoked: false,
+            version: 0,
+        };
+        self.records.create_session(&session).await?;
+        Ok(session)
+    }
+
+    fn access_token(&self, member: &MemberRecord, session: &SessionRecord, now: OffsetDateTime) -> String {
+        let claims = AccessClaims {
+            sub: member.member_id.clone(),
+            sid: session.session_id.clone(),
+            ep: member.credential_epoch,
+            scope: session.scope,
+            iat: now.unix_timestamp(),
+            exp: (now + ACCESS_LIFETIME).unix_timestamp(),
+        };
+        issue_access(&self.keys.current().token_signing, &claims)
+    }
+
+    fn tokens(&self, member: &MemberRecord, session: &SessionRecord, refresh_token: String, now: OffsetDateTime) -> Tokens {
+        let refresh_expires = session.refresh_expires_at.unwrap_or(now);
+        Tokens {
+            access_token: self.access_token(member, session, now),
+            expires_in: ACCESS_LIFETIME.whole_seconds(),
+            refresh_token,
+            refresh_expires_in: (refresh_expires - now).whole_seconds().max(0),
+        }
+    }
+
+    /// `POST /v1/sessions/refresh`: a new access token and a new refresh token. A refresh token of an
+    /// earlier generation presented again is a stolen or replayed one: the whole session ends.
+    pub async fn refresh(&self, presented: &str) -> Result<Tokens, Failure> {
+        let now = self.clock.now();
+        let presented = PresentedRefresh::parse(presented).ok_or(Failure::RefreshInvalid)?;
+        let mut session = self.records.session(&presented.session_id, now).await?.ok_or(Failure::RefreshInvalid)?;
+        if session.revoked || session.scope != Scope::Member {
+            return Err(Failure::RefreshInvalid);
+        }
+        if presented.generation < session.refresh_generation {
+            self.revoke(&mut session).await?;
+            return Err(Failure::RefreshInvalid);
+        }
+        let current = presented.generation == session.refresh_generation
+            && session.refresh_hash.as_deref().is_some_and(|hash| crate::keys::token_matches(&presented.token, hash));
+        let live = session.refresh_expires_at.is_some_and(|at| now < at) && now < session.ends_at;
+        if !current || !live {
+            return Err(Failure::RefreshInvalid);
+        }
+        let member = self.records.member(&session.member_id).await?.ok_or(Failure::RefreshInvalid)?;
+        match standing(member.consent_renewed_at, now) {
+            Standing::Withdrawn => return Err(Failure::RefreshInvalid),
+            Standing::Dormant => return Err(Failure::Dormant),
+            Standing::Active => {}
+        }
+        if member.credential_epoch != session.credential_epoch {
+            return Err(Failure::RefreshInvalid);
+        }
+        let refresh_token = new_refresh(&session.session_id, session.refresh_generation + 1);
+        session.refresh_generation += 1;
+        session.refresh_hash = Some(token_hash(&refresh_token));
+        session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
+        match self.records.update_session(&mut session).await {
+            Ok(()) => Ok(self.tokens(&member, &session, refresh_token, now)),
+            // Another request rotated this token first: the token was presented twice.
+            Err(StoreError::ConditionFailed { .. }) => {
+                if let Some(mut latest) = self.records.session(&presented.session_id, now).await? {
+                    self.revoke(&mut latest).await?;
+                }
+                Err(Failure::RefreshInvalid)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn revoke(&self, session: &mut SessionRecord) -> Result<(), Failure> {
+        for _ in 0..3 {
+            session.revoked = true;
+            match self.records.update_session(session).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::ConditionFailed { .. }) => {
+                    let now = self.clock.now();
+                    match self.records.session(&session.session_id, now).await? {
+                        Some(latest) => *session = latest,
+                        None => return Ok(()),
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(Failure::Unavailable(StoreError::Conflict))
+    }
+
+    /// `DELETE /v1/sessions/current`: the session, its refresh token and its access tokens end.
+    pub async fn sign_out(&self, caller: Caller) -> Result<(), Failure> {
+        let mut session = caller.session;
+        self.revoke(&mut session).await
+    }
+
+    /// The member an access token speaks for, if the token is genuine, unexpired, of a live session
+    /// and of the member's current credentials. `dormant_allowed` names the few routes a dormant
+    /// member may use; every other route answers a dormant member 403.
+    pub async fn authenticate(&self, token: &str, dormant_allowed: bool) -> Result<Caller, Failure> {
+        let now = self.clock.now();
+        let claims = verify_access(&self.keys.current().token_signing, token, now).ok_or(Failure::TokenInvalid)?;
+        let (member, session) = tokio::join!(self.records.member(&claims.sub), self.records.session(&claims.sid, now));
+        let (member, session) = (member?.ok_or(Failure::TokenInvalid)?, session?.ok_or(Failure::TokenInvalid)?);
+        if session.revoked || session.member_id != member.member_id || claims.ep != member.credential_epoch {
+            return Err(Failure::TokenInvalid);
+        }
+        let standing = standing(member.consent_renewed_at, now);
+        if standing == Standing::Withdrawn {
+            return Err(Failure::TokenInvalid);
+        }
+        if !dormant_allowed && (claims.scope == Scope::Dormant || standing == Standing::Dormant) {
+            return Err(Failure::Dormant);
+        }
+        Ok(Caller { member, session, scope: claims.scope })
+    }
+}

@@ -1,0 +1,117 @@
+//! Access and refresh tokens for web and mobile clients.
+//!
+//! Access tokens are HS256 JWTs of 30 minutes naming the member, the session and the member's
+//! credential epoch; expiry is checked against the service's clock, and the session and epoch
+//! against the store on every use, so sign-out and password changes revoke them at once.
+//! Refresh tokens are `<session>.<generation>.<256 random bits>`, stored only as a hash; each use
+//! rotates them, and presenting an older generation again revokes the whole session (OAuth 2.0
+//! Security BCP, refresh token rotation with reuse detection).
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::keys::{random_token, SecretKey};
+
+pub const ACCESS_LIFETIME: Duration = Duration::minutes(30);
+pub const REFRESH_LIFETIME: Duration = Duration::days(14);
+pub const SESSION_LIFETIME: Duration = Duration::days(30);
+
+/// What an access token lets its holder do: everything of its own member, or, for a dormant
+/// member, only reading, exporting, renewing consent and withdrawing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Member,
+    Dormant,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The member id.
+    pub sub: String,
+    /// The session id.
+    pub sid: String,
+    /// The member's credential epoch when the token was issued.
+    pub ep: u32,
+    pub scope: Scope,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+pub fn issue_access(key: &SecretKey, claims: &AccessClaims) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key.expose()))
+        .unwrap_or_default()
+}
+
+/// The claims of a token this service signed and that has not expired at `now`.
+pub fn verify_access(key: &SecretKey, token: &str, now: OffsetDateTime) -> Option<AccessClaims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Expiry follows the service's clock, not the machine's: checked below.
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(key.expose()), &validation)
+        .ok()?
+        .claims;
+    (now.unix_timestamp() < claims.exp).then_some(claims)
+}
+
+/// A refresh token as presented: which session, which generation, and its secret part.
+pub struct PresentedRefresh {
+    pub session_id: String,
+    pub generation: u32,
+    pub token: String,
+}
+
+impl PresentedRefresh {
+    pub fn parse(token: &str) -> Option<Self> {
+        let mut parts = token.splitn(3, '.');
+        let session_id = parts.next().filter(|s| !s.is_empty() && s.len() <= 64)?.to_owned();
+        let generation = parts.next()?.parse().ok()?;
+        let secret = parts.next().filter(|s| !s.is_empty() && s.len() <= 128)?;
+        let _ = secret;
+        Some(Self { session_id, generation, token: token.to_owned() })
+    }
+}
+
+/// A new refresh token of `generation` for `session_id`.
+pub fn new_refresh(session_id: &str, generation: u32) -> String {
+    format!("{session_id}.{generation}.{}", random_token())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn claims(now: OffsetDateTime) -> AccessClaims {
+        AccessClaims {
+            sub: "m".into(),
+            sid: "s".into(),
+            ep: 0,
+            scope: Scope::Member,
+            iat: now.unix_timestamp(),
+            exp: (now + ACCESS_LIFETIME).unix_timestamp(),
+        }
+    }
+
+    #[test]
+    fn access_tokens_verify_until_they_expire_and_only_with_their_key() {
+        let key = SecretKey::random();
+        let now = datetime!(2026-11-22 06:00:00 UTC);
+        let token = issue_access(&key, &claims(now));
+        assert!(verify_access(&key, &token, now + Duration::minutes(29)).is_some());
+        assert!(verify_access(&key, &token, now + ACCESS_LIFETIME).is_none());
+        assert!(verify_access(&SecretKey::random(), &token, now).is_none());
+        assert!(verify_access(&key, &format!("{token}x"), now).is_none());
+    }
+
+    #[test]
+    fn refresh_tokens_name_session_and_generation() {
+        let token = new_refresh("session-1", 3);
+        let parsed = PresentedRefresh::parse(&token).unwrap();
+        assert_eq!((parsed.session_id.as_str(), parsed.generation), ("session-1", 3));
+        assert!(PresentedRefresh::parse("no-dots").is_none());
+        assert!(PresentedRefresh::parse("s.x.secret").is_none());
+    }
+}
