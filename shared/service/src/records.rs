@@ -43,7 +43,29 @@ pub struct MemberRecord {
     #[serde(with = "time::serde::rfc3339")]
     pub consent_renewed_at: OffsetDateTime,
     pub credential_epoch: u32,
+    /// When the purge recorded the member as dormant (dormancy itself holds from its due time).
+    #[serde(with = "time::serde::rfc3339::option", default, skip_serializing_if = "Option::is_none")]
+    pub dormant_recorded_at: Option<OffsetDateTime>,
+    /// The sign-up the member came from: its audit events belong to the member's record too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signup_id: Option<String>,
     pub version: u64,
+}
+
+impl MemberRecord {
+    /// When the purge must next act on the member: record dormancy when consent renewal falls due,
+    /// then withdraw a year later.
+    pub fn next_due(&self) -> OffsetDateTime {
+        match self.dormant_recorded_at {
+            None => membership_domain::member::consent_renewal_due(self.consent_renewed_at),
+            Some(_) => membership_domain::member::withdrawal_due(self.consent_renewed_at),
+        }
+    }
+}
+
+/// The member item, in the due index at its next due time.
+fn member_item(member: &MemberRecord) -> Result<Item, StoreError> {
+    item_due(&member_key(&member.member_id), member, None, Some(member.next_due()))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,6 +164,17 @@ fn epoch(at: OffsetDateTime) -> i64 {
 
 /// Builds an item from a record: its fields, the key, and a TTL for transient records.
 fn item_of<T: Serialize>(key: &Key, record: &T, ttl: Option<OffsetDateTime>) -> Result<Item, StoreError> {
+    item_due(key, record, ttl, ttl)
+}
+
+/// An item with a TTL (`ttl`) and a place in the due index (`due`): transient items are due when
+/// they expire; members when their consent renewal or their withdrawal falls due.
+fn item_due<T: Serialize>(
+    key: &Key,
+    record: &T,
+    ttl: Option<OffsetDateTime>,
+    due: Option<OffsetDateTime>,
+) -> Result<Item, StoreError> {
     let Value::Object(mut attrs) = serde_json::to_value(record).map_err(|e| StoreError::Malformed(e.to_string()))?
     else {
         return Err(StoreError::Malformed("record is not an object".into()));
@@ -150,21 +183,25 @@ fn item_of<T: Serialize>(key: &Key, record: &T, ttl: Option<OffsetDateTime>) -> 
     attrs.insert(SK.into(), Value::String(key.sk.clone()));
     if let Some(ttl) = ttl {
         attrs.insert(TTL.into(), Value::from(epoch(ttl)));
-        let (due_pk, due_sk) = due_keys(key, ttl);
+    }
+    if let Some(due) = due {
+        let (due_pk, due_sk) = due_keys(key, due);
         attrs.insert(DUE_PK.into(), Value::String(due_pk));
         attrs.insert(DUE_SK.into(), Value::String(due_sk));
     }
     Ok(Item(attrs))
 }
 
-/// Where an item that falls due at `at` sits in the `due` index: its UTC hour bucket, one of a few
-/// shards chosen by its key, and a sort key that orders by due time.
+/// Where an item due at `at` sits in the `due` index: a shard chosen by its key, and a sort key that
+/// orders by due time.
 pub fn due_keys(key: &Key, at: OffsetDateTime) -> (String, String) {
     let shard = key.pk.bytes().chain(key.sk.bytes()).fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
         % DUE_SHARDS;
-    let at = at.to_offset(time::UtcOffset::UTC);
-    let bucket = format!("{:04}-{:02}-{:02}T{:02}", at.year(), at.month() as u8, at.day(), at.hour());
-    (format!("DUE#{bucket}#{shard}"), format!("{:012}#{}#{}", epoch(at), key.pk, key.sk))
+    (format!("DUE#{shard}"), due_sort_key(epoch(at), key))
+}
+
+pub fn due_sort_key(at_epoch: i64, key: &Key) -> String {
+    format!("{at_epoch:012}#{}#{}", key.pk, key.sk)
 }
 
 fn record_of<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
@@ -189,8 +226,10 @@ const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
 /// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>`.
 fn consent_write(member_id: &str, n: usize, consent: &RecordedConsent) -> Result<Write, StoreError> {
     let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let key = Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
-    let record = ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
+    let key =
+        Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
+    let record =
+        ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
     Ok(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent })
 }
 
@@ -282,7 +321,7 @@ impl Records {
             claim(ClaimKind::Username, member.username.as_str(), None)?,
             claim(ClaimKind::Card, member.loan_card_number.as_str(), None)?,
             Write::Delete { key: signup_key(&new.signup_id), condition: Condition::Version(new.signup_version) },
-            Write::Put { item: item_of(&member_key(id), member, None)?, condition: Condition::Absent },
+            Write::Put { item: member_item(member)?, condition: Condition::Absent },
         ];
         if let Some(guardian) = &member.guardian {
             let link = Key::new(format!("GUARDIAN#{}", guardian.person_key), format!("CHILD#{id}"));
@@ -473,7 +512,7 @@ impl Records {
     pub async fn update_member(&self, member: &mut MemberRecord) -> Result<(), StoreError> {
         let expected = member.version;
         member.version += 1;
-        let item = item_of(&member_key(&member.member_id), member, None)?;
+        let item = member_item(member)?;
         let result = self.table.write(vec![Write::Put { item, condition: Condition::Version(expected) }]).await;
         if result.is_err() {
             member.version = expected;
@@ -490,10 +529,7 @@ impl Records {
     ) -> Result<(), StoreError> {
         let expected = member.version;
         member.version += 1;
-        let mut writes = vec![Write::Put {
-            item: item_of(&member_key(&member.member_id), member, None)?,
-            condition: Condition::Version(expected),
-        }];
+        let mut writes = vec![Write::Put { item: member_item(member)?, condition: Condition::Version(expected) }];
         for (n, consent) in consents.iter().enumerate() {
             writes.push(consent_write(&member.member_id, n, consent)?);
         }
@@ -543,7 +579,8 @@ impl Records {
             },
         ];
         if let Some(guardian) = &member.guardian {
-            writes.push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
+            writes
+                .push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
         }
         self.table.write(writes).await
     }
@@ -568,7 +605,11 @@ impl Records {
         result
     }
 
-    pub async fn login_failures(&self, username: &str, now: OffsetDateTime) -> Result<Option<LoginFailures>, StoreError> {
+    pub async fn login_failures(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<LoginFailures>, StoreError> {
         self.live(&login_key(username), now).await?.map(record_of).transpose()
     }
 
@@ -600,4 +641,101 @@ impl Records {
     pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
         self.table.write(vec![Write::Delete { key: login_key(username), condition: Condition::Always }]).await
     }
+}
+
+fn audit_key(event: &crate::audit::AuditEvent) -> Key {
+    let at = event.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    Key::new(format!("AUDIT#{}", event.subject), format!("{at}#{}#{}", event.event, &crate::keys::random_id()[..8]))
+}
+
+/// A message a notifier would send (`OUTBOX#<shard>` / `<at>#<id>`); kept 90 days.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    pub kind: String,
+    pub member_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const OUTBOX_RETENTION: time::Duration = time::Duration::days(90);
+
+impl Records {
+    /// Records an audit event. The trail must not cost the member the request: a failed write is
+    /// logged (with the event, which holds no personal data) and the request goes on.
+    pub async fn audit(&self, event: crate::audit::AuditEvent) {
+        let write = item_of(&audit_key(&event), &event, Some(event.at + crate::audit::AUDIT_RETENTION))
+            .map(|item| Write::Put { item, condition: Condition::Always });
+        let result = match write {
+            Ok(write) => self.table.write(vec![write]).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = result {
+            tracing::warn!(error = %error, subject = %event.subject, event = %event.event, "audit event not stored");
+        }
+    }
+
+    /// The audit events of a member or a sign-up, oldest first.
+    pub async fn audit_events(&self, subject: &str) -> Result<Vec<crate::audit::AuditEvent>, StoreError> {
+        self.table.query(&format!("AUDIT#{subject}"), "").await?.into_iter().map(record_of).collect()
+    }
+
+    /// Records a member as dormant: the member (due again at withdrawal), a renewal-needed message
+    /// for the notifier and the audit event, at once, if nobody changed the member meanwhile.
+    pub async fn record_dormancy(&self, member: &mut MemberRecord, now: OffsetDateTime) -> Result<(), StoreError> {
+        let expected = member.version;
+        member.dormant_recorded_at = Some(now);
+        member.version += 1;
+        let message = OutboxMessage {
+            kind: "consent_renewal_needed".into(),
+            member_id: member.member_id.clone(),
+            created_at: now,
+        };
+        let shard =
+            member.member_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % DUE_SHARDS;
+        let at = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let outbox_key = Key::new(format!("OUTBOX#{shard}"), format!("{at}#{}", member.member_id));
+        let event = crate::audit::AuditEvent::new(&member.member_id, "member.dormant", now);
+        let writes = vec![
+            Write::Put { item: member_item(member)?, condition: Condition::Version(expected) },
+            Write::Put {
+                item: item_of(&outbox_key, &message, Some(now + OUTBOX_RETENTION))?,
+                condition: Condition::Always,
+            },
+            Write::Put {
+                item: item_of(&audit_key(&event), &event, Some(now + crate::audit::AUDIT_RETENTION))?,
+                condition: Condition::Always,
+            },
+        ];
+        let result = self.table.write(writes).await;
+        if result.is_err() {
+            member.dormant_recorded_at = None;
+            member.version = expected;
+        }
+        result
+    }
+
+    /// The purge's position in each shard of the due index: the last `dueSk` it acted on.
+    pub async fn purge_checkpoint(&self) -> Result<PurgeCheckpoint, StoreError> {
+        Ok(self.table.get(&purge_key()).await?.map(record_of).transpose()?.unwrap_or_default())
+    }
+
+    pub async fn save_purge_checkpoint(&self, checkpoint: &PurgeCheckpoint) -> Result<(), StoreError> {
+        let item = item_of(&purge_key(), checkpoint, None)?;
+        self.table.write(vec![Write::Put { item, condition: Condition::Always }]).await
+    }
+}
+
+fn purge_key() -> Key {
+    Key::new("PURGE", "CHECKPOINT")
+}
+
+/// Per shard, the `dueSk` of the last item the purge acted on: a run cut off half way is finished by
+/// the next, which starts after it and so acts on nothing twice, even while the index still shows
+/// an item already acted on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurgeCheckpoint {
+    #[serde(default)]
+    pub shards: std::collections::BTreeMap<String, String>,
 }

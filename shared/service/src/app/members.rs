@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::sessions::Caller;
 use super::{Failure, Service};
+use crate::audit::AuditEvent;
 use crate::records::{ConsentHistoryRecord, MemberRecord};
 use crate::store::StoreError;
 
@@ -80,10 +81,14 @@ impl Service {
     /// `POST /v1/members/me/password`: the new password's rules, then the current password (a wrong
     /// one counts toward the lockout); success ends every session of the member, this one too.
     pub async fn change_password(&self, caller: Caller, current: Password, new: &str) -> Result<(), Failure> {
-        let new = Password::parse(new, Some(&caller.member.username))
-            .map_err(|codes| Failure::WeakPassword(codes.into_iter().map(|c| FieldError::new("/newPassword", c)).collect()))?;
+        let new = Password::parse(new, Some(&caller.member.username)).map_err(|codes| {
+            Failure::WeakPassword(codes.into_iter().map(|c| FieldError::new("/newPassword", c)).collect())
+        })?;
         self.check_password(&caller.member, current).await?;
-        self.set_password(caller.member, new).await
+        let event = AuditEvent::new(&caller.member.member_id, "password.changed", self.clock.now());
+        self.set_password(caller.member, new).await?;
+        self.records.audit(event).await;
+        Ok(())
     }
 
     /// Stores a new password hash and moves the credential epoch, which ends every session.
@@ -132,8 +137,16 @@ impl Service {
         let mut member = caller.member;
         if missing.is_empty() {
             member.consent_renewed_at = now;
+            member.dormant_recorded_at = None;
         }
         self.records.save_member_with_consents(&mut member, &recorded).await?;
+        for consent in &recorded {
+            let event = AuditEvent::new(&member.member_id, "consent.recorded", now)
+                .with("document", consent.answer.document.as_str())
+                .with("version", consent.answer.version.as_str())
+                .with("agreed", consent.answer.agreed);
+            self.records.audit(event).await;
+        }
         if !missing.is_empty() {
             return Err(Failure::ConsentRequired { missing });
         }
@@ -142,13 +155,16 @@ impl Service {
 
     /// `DELETE /v1/members/me`: personal data deleted now; username and loan-card number retired.
     pub async fn withdraw(&self, caller: Caller) -> Result<(), Failure> {
+        let id = caller.member.member_id.clone();
         match self.records.withdraw_member(&caller.member).await {
             Err(StoreError::ConditionFailed { .. }) => {
-                let member = self.records.member(&caller.member.member_id).await?.ok_or(Failure::TokenInvalid)?;
-                Ok(self.records.withdraw_member(&member).await?)
+                let member = self.records.member(&id).await?.ok_or(Failure::TokenInvalid)?;
+                self.records.withdraw_member(&member).await?;
             }
-            other => Ok(other?),
+            other => other?,
         }
+        self.records.audit(AuditEvent::new(&id, "member.withdrawn", self.clock.now()).with("by", "member")).await;
+        Ok(())
     }
 
     pub async fn consent_history(&self, member_id: &str) -> Result<Vec<ConsentHistoryRecord>, Failure> {

@@ -8,6 +8,7 @@ use membership_domain::username::Username;
 use membership_domain::FieldError;
 
 use super::{Failure, Service};
+use crate::audit::AuditEvent;
 use crate::records::{ClaimKind, MemberRecord};
 
 impl Service {
@@ -33,6 +34,10 @@ impl Service {
         if accounts.is_empty() {
             return Err(Failure::MemberNotFound);
         }
+        let now = self.clock.now();
+        for account in &accounts {
+            self.records.audit(AuditEvent::new(&account.member_id, "username.recovered", now)).await;
+        }
         Ok(accounts)
     }
 
@@ -57,6 +62,9 @@ impl Service {
             .into_iter()
             .find(|m| m.username == username)
             .ok_or(Failure::MemberNotFound)?;
-        self.set_password(account, password).await
+        let event = AuditEvent::new(&account.member_id, "password.reset", self.clock.now());
+        self.set_password(account, password).await?;
+        self.records.audit(event).await;
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@ use membership_domain::username::Username;
 use time::OffsetDateTime;
 
 use super::{Failure, Service};
+use crate::audit::AuditEvent;
 use crate::keys::{random_id, token_hash};
 use crate::passwords::DECOY_HASH;
 use crate::records::{MemberRecord, SessionRecord, LOCKOUT_WINDOW};
@@ -40,7 +41,9 @@ fn lockout_name(raw: &str) -> String {
 impl Service {
     async fn verify_password(&self, password: Password, phc: String) -> Result<bool, Failure> {
         let hasher = self.hasher.clone();
-        tokio::task::spawn_blocking(move || hasher.verify(&password, &phc)).await.map_err(|e| Failure::Internal(Box::new(e)))
+        tokio::task::spawn_blocking(move || hasher.verify(&password, &phc))
+            .await
+            .map_err(|e| Failure::Internal(Box::new(e)))
     }
 
     /// Fails with `auth.locked` while the username has used up its failures in the current window.
@@ -80,11 +83,15 @@ impl Service {
         .filter(|m| standing(m.consent_renewed_at, now) != Standing::Withdrawn);
         let phc = member.as_ref().map_or_else(|| DECOY_HASH.to_owned(), |m| m.password_hash.clone());
         let matches = self.verify_password(password, phc).await?;
+        if let (Some(member), false) = (&member, matches) {
+            self.records.audit(AuditEvent::new(&member.member_id, "signin.failed", now)).await;
+        }
         let Some(member) = member.filter(|_| matches) else {
             self.records.record_login_failure(&name, now).await?;
             return Err(Failure::InvalidCredentials);
         };
         self.records.clear_login_failures(&name).await?;
+        self.records.audit(AuditEvent::new(&member.member_id, "signin.succeeded", now)).await;
         if standing(member.consent_renewed_at, now) == Standing::Dormant {
             let session = self.open_session(&member, Scope::Dormant, now).await?;
             let access_token = self.access_token(&member, &session, now);
@@ -98,7 +105,12 @@ impl Service {
         Ok(self.tokens(&member, &session, refresh_token, now))
     }
 
-    async fn open_session(&self, member: &MemberRecord, scope: Scope, now: OffsetDateTime) -> Result<SessionRecord, Failure> {
+    async fn open_session(
+        &self,
+        member: &MemberRecord,
+        scope: Scope,
+        now: OffsetDateTime,
+    ) -> Result<SessionRecord, Failure> {
         let session = SessionRecord {
             session_id: random_id(),
             member_id: member.member_id.clone(),
@@ -128,7 +140,13 @@ impl Service {
         issue_access(&self.keys.current().token_signing, &claims)
     }
 
-    fn tokens(&self, member: &MemberRecord, session: &SessionRecord, refresh_token: String, now: OffsetDateTime) -> Tokens {
+    fn tokens(
+        &self,
+        member: &MemberRecord,
+        session: &SessionRecord,
+        refresh_token: String,
+        now: OffsetDateTime,
+    ) -> Tokens {
         let refresh_expires = session.refresh_expires_at.unwrap_or(now);
         Tokens {
             access_token: self.access_token(member, session, now),

@@ -18,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use time::Date;
 
 use super::{Failure, Service};
+use crate::audit::AuditEvent;
 use crate::keys::{random_id, random_token, token_hash, token_matches};
 use crate::records::{ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, MemberRecord, NewMember};
 use crate::store::StoreError;
@@ -69,6 +70,9 @@ impl Service {
         let token = random_token();
         let session = SignupSession::start(random_id(), token_hash(&token), member_type, self.clock.now());
         self.records.create_signup(&session).await?;
+        let event =
+            AuditEvent::new(&session.id, "signup.started", session.created_at).with("memberType", member_type.as_str());
+        self.records.audit(event).await;
         Ok(StartedSignup { session, token })
     }
 
@@ -117,8 +121,16 @@ impl Service {
             ConsentError::Required { missing } => Failure::ConsentRequired { missing },
         })?;
         // Every answer is recorded, a refusal too; only the required ones agreed move the sign-up on.
-        let complete = session.record_consents(answers, self.clock.now(), channel);
+        let now = self.clock.now();
+        let complete = session.record_consents(answers.clone(), now, channel);
         self.save_step(&mut session, token, SignupStep::Consent).await?;
+        for answer in &answers {
+            let event = AuditEvent::new(id, "consent.recorded", now)
+                .with("document", answer.document.as_str())
+                .with("version", answer.version.as_str())
+                .with("agreed", answer.agreed);
+            self.records.audit(event).await;
+        }
         if !complete {
             let recorded: Vec<_> = session.consents.iter().map(|c| c.answer.clone()).collect();
             return Err(Failure::ConsentRequired { missing: missing_required(ConsentStep::Signup, &recorded) });
@@ -148,6 +160,12 @@ impl Service {
         let person = VerifiedPerson { name: identity.name, birth_date: identity.birth_date, role, claim_key };
         session.accept_identity(person.clone());
         self.save_step(&mut session, token, SignupStep::Identity).await?;
+        let role_name = if role == Role::Applicant { "self" } else { "guardian" };
+        self.records
+            .audit(
+                AuditEvent::new(id, "identity.verified", now).with("method", method.as_str()).with("role", role_name),
+            )
+            .await;
         Ok(person)
     }
 
@@ -206,6 +224,8 @@ impl Service {
                 created_at: now,
                 consent_renewed_at: now,
                 credential_epoch: 0,
+                dormant_recorded_at: None,
+                signup_id: Some(session.id.clone()),
                 version: 0,
             },
             consents: session.consents.clone(),
@@ -216,6 +236,10 @@ impl Service {
             match self.records.create_member(&new).await {
                 Ok(()) => {
                     let member = new.member;
+                    let event = AuditEvent::new(&member.member_id, "member.created", now)
+                        .with("signupId", id)
+                        .with("memberType", member.member_type.as_str());
+                    self.records.audit(event).await;
                     return Ok(CreatedMember {
                         member_id: member.member_id,
                         username: member.username,

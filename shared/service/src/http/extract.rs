@@ -118,6 +118,15 @@ impl<S: Send + Sync> FromRequestParts<S> for SignupBearer {
     }
 }
 
+/// The caller's IP: API Gateway's view of it in Lambda, the socket's locally.
+pub fn source_ip(extensions: &axum::http::Extensions) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string()),
+    }
+}
+
 /// Where a request came from: source IP (API Gateway's, or the socket's locally) and user agent.
 pub struct ClientChannel(pub Channel);
 
@@ -125,11 +134,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientChannel {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        use lambda_http::request::RequestContext;
-        let ip = match parts.extensions.get::<RequestContext>() {
-            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
-            _ => parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string()),
-        };
+        let ip = source_ip(&parts.extensions);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

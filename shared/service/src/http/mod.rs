@@ -156,7 +156,11 @@ async fn observe(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
     let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let context = crate::audit::RequestContext {
+        request_id: request_id.clone(),
+        source_ip: extract::source_ip(request.extensions()),
+    };
+    let mut response = crate::audit::with_request(context, next.run(request)).instrument(span.clone()).await;
     let problem = response.extensions().get::<Arc<Problem>>().cloned();
     if let (Some(problem), Lang::En) = (&problem, lang) {
         response = problem.render(Lang::En);

@@ -5,16 +5,19 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
 use super::definition::TableDefinition;
-use super::{Condition, Item, Key, StoreError, Table, Write, IN_PROGRESS, LOCKED_UNTIL, PK, SK, STATUS, TTL, VERSION};
+use super::{
+    Condition, Item, Key, StoreError, Table, Write, DUE_INDEX, DUE_PK, DUE_SK, IN_PROGRESS, LOCKED_UNTIL, PK, SK,
+    STATUS, TTL, VERSION,
+};
 
 #[derive(Clone)]
 pub struct DynamoTable {
@@ -74,6 +77,10 @@ fn item_from(attributes: Attributes) -> Result<Item, StoreError> {
         Value::Object(map) => Ok(Item(map)),
         _ => Err(StoreError::Malformed("item is not a map".into())),
     }
+}
+
+fn built(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Malformed(error.to_string())
 }
 
 fn key_attributes(key: &Key) -> Attributes {
@@ -194,6 +201,32 @@ impl DynamoTable {
                 _ => return Ok(items),
             }
         }
+    }
+
+    /// BatchWriteItem in chunks of 25, sending what DynamoDB leaves unprocessed again with backoff.
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0u32;
+            while !pending.is_empty() {
+                if attempt > 0 {
+                    if attempt > 8 {
+                        return Err(StoreError::Unavailable("batch writes left unprocessed".into()));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(6))).await;
+                }
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.name, pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = output.unprocessed_items.and_then(|mut left| left.remove(&self.name)).unwrap_or_default();
+                attempt += 1;
+            }
+        }
+        Ok(())
     }
 
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
@@ -339,6 +372,59 @@ impl Table for DynamoTable {
             }
             Write::Check { .. } => unreachable!("a lone check goes through a transaction"),
         }
+    }
+
+    async fn query_due(&self, due_pk: &str, from: &str, to: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attributes> = None;
+        while items.len() < limit {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .index_name(DUE_INDEX)
+                .key_condition_expression("#duePk = :duePk AND #dueSk BETWEEN :from AND :to")
+                .expression_attribute_names("#duePk", DUE_PK)
+                .expression_attribute_names("#dueSk", DUE_SK)
+                .expression_attribute_values(":duePk", AttributeValue::S(due_pk.to_owned()))
+                .expression_attribute_values(":from", AttributeValue::S(from.to_owned()))
+                .expression_attribute_values(":to", AttributeValue::S(to.to_owned()))
+                .limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for attributes in output.items.unwrap_or_default() {
+                items.push(item_from(attributes)?);
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(items)
+    }
+
+    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), StoreError> {
+        let requests = keys
+            .iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder().set_key(Some(key_attributes(key))).build().map_err(built)?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.batch_write(requests).await
+    }
+
+    async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder().set_item(Some(attributes_of(item)?)).build().map_err(built)?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.batch_write(requests).await
     }
 
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {

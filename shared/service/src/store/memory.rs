@@ -84,6 +84,47 @@ impl Table for MemoryTable {
         Ok(())
     }
 
+    async fn query_due(&self, due_pk: &str, from: &str, to: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let items = self.lock();
+        let mut due: Vec<Item> = items
+            .values()
+            .filter(|item| item.0.get(super::DUE_PK).and_then(|v| v.as_str()) == Some(due_pk))
+            .filter(|item| {
+                item.0.get(super::DUE_SK).and_then(|v| v.as_str()).is_some_and(|sk| (from..=to).contains(&sk))
+            })
+            .map(|item| {
+                let keys = [super::PK, super::SK, super::DUE_PK, super::DUE_SK];
+                Item(
+                    item.0
+                        .iter()
+                        .filter(|(name, _)| keys.contains(&name.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            })
+            .collect();
+        due.sort_by(|a, b| a.0[super::DUE_SK].as_str().cmp(&b.0[super::DUE_SK].as_str()));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), StoreError> {
+        let mut items = self.lock();
+        for key in keys {
+            items.remove(&key);
+        }
+        Ok(())
+    }
+
+    async fn put_batch(&self, batch: Vec<Item>) -> Result<(), StoreError> {
+        let mut items = self.lock();
+        for item in batch {
+            let key = item.key().ok_or_else(|| StoreError::Malformed("item without pk and sk".into()))?;
+            items.insert(key, item);
+        }
+        Ok(())
+    }
+
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
         let from = Key::new(pk, sk_prefix);
         Ok(self

@@ -14,12 +14,14 @@ pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 /// Epoch seconds after which DynamoDB's TTL may delete the item; reads treat it as absent from then.
 pub const TTL: &str = "ttl";
-/// The sparse index of items due for the purge job: `duePk` = `DUE#<yyyy-mm-ddThh>#<shard>`,
-/// `dueSk` = `<epoch seconds>#<pk>#<sk>`. Hour buckets split into shards keep partitions cool.
+/// The sparse index of items due for the purge job: `duePk` = `DUE#<shard>`, `dueSk` =
+/// `<epoch seconds, 12 digits>#<pk>#<sk>`. Only items that must be acted on later carry it, and each
+/// leaves it (deleted, or due again later) when acted on, so a purge's reads follow the due items.
+/// Eight shards, chosen by the item's key, spread its writes over partitions.
 pub const DUE_INDEX: &str = "due";
 pub const DUE_PK: &str = "duePk";
 pub const DUE_SK: &str = "dueSk";
-pub const DUE_SHARDS: u32 = 4;
+pub const DUE_SHARDS: u32 = 8;
 /// Optimistic-concurrency counter of records that are updated in place.
 pub const VERSION: &str = "version";
 
@@ -128,4 +130,15 @@ pub trait Table: Send + Sync + 'static {
 
     /// Every item of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError>;
+
+    /// The keys (`pk`, `sk`, `duePk`, `dueSk`) of at most `limit` items of the due index's partition
+    /// `due_pk` whose `dueSk` lies in `from..=to`, in `dueSk` order. The index is eventually
+    /// consistent, as DynamoDB's global secondary indexes are.
+    async fn query_due(&self, due_pk: &str, from: &str, to: &str, limit: usize) -> Result<Vec<Item>, StoreError>;
+
+    /// Deletes the items unconditionally, in batches, until none is left unprocessed.
+    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), StoreError>;
+
+    /// Puts the items unconditionally, in batches, until none is left unprocessed.
+    async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError>;
 }
