@@ -3,6 +3,8 @@
 mod conventions;
 mod expiry;
 mod idempotency;
+mod lifecycle;
+mod purge_cost;
 mod races;
 mod reference;
 mod signup;

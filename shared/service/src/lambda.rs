@@ -72,3 +72,22 @@ async fn refresh_keys(State(keys): State<Arc<KeyRing>>, request: Request, next: 
     keys.refresh_if_stale().await;
     next.run(request).await
 }
+
+/// The `purge-expired` function: an EventBridge schedule invokes it; it needs the table only.
+pub async fn run_purge() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
+    crate::telemetry::init();
+    let table_name = required("TABLE_NAME").inspect_err(|error| {
+        tracing::error!(error = %error, function = "purge-expired", "configuration incomplete; not starting");
+    })?;
+    let config =
+        crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
+            .await;
+    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
+    let purge = Arc::new(crate::app::purge::Purge::new(Records::new(Arc::new(table)), Arc::new(SystemClock)));
+    lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| {
+        let purge = purge.clone();
+        async move { purge.run(None).await.map_err(lambda_http::Error::from) }
+    }))
+    .await
+}

@@ -83,7 +83,11 @@ impl LocalApp {
             keys,
         };
         let simulators = Simulators { provider, clock: clock.clone(), di_key: SecretKey::random() };
-        let router = finish(routes(service.clone(), &Function::ALL).merge(simulators.routes()));
+        let router = finish(
+            routes(service.clone(), &Function::ALL)
+                .merge(simulators.routes())
+                .merge(crate::sim::purge::routes(service.clone())),
+        );
         Self { router, service, clock }
     }
 }

@@ -739,3 +739,45 @@ pub struct PurgeCheckpoint {
     #[serde(default)]
     pub shards: std::collections::BTreeMap<String, String>,
 }
+
+impl Records {
+    /// A child member who has turned 14 becomes a general member: its own person claim replaces
+    /// the child claim and the guardian link, at once. `false` when the person already holds a
+    /// membership.
+    pub async fn upgrade_member(&self, member: &mut MemberRecord, person_key: &str) -> Result<bool, StoreError> {
+        let before = member.clone();
+        let guardian = member.guardian.take();
+        member.member_type = MemberType::General;
+        member.claim = ClaimRef { kind: ClaimKind::Person, key: person_key.to_owned() };
+        member.version += 1;
+        let claim = ClaimRecord {
+            member_id: member.member_id.clone(),
+            username: Some(member.username.clone()),
+            retired: false,
+        };
+        let mut writes = vec![
+            Write::Put { item: member_item(member)?, condition: Condition::Version(before.version) },
+            Write::Put {
+                item: item_of(&ClaimKind::Person.key(person_key), &claim, None)?,
+                condition: Condition::Absent,
+            },
+            Write::Delete { key: before.claim.kind.key(&before.claim.key), condition: Condition::Always },
+        ];
+        if let Some(guardian) = &guardian {
+            writes.push(Write::Delete {
+                key: guardian_link_key(&guardian.person_key, &member.member_id),
+                condition: Condition::Always,
+            });
+        }
+        match self.table.write(writes).await {
+            Ok(()) => Ok(true),
+            Err(error) => {
+                *member = before;
+                match error {
+                    StoreError::ConditionFailed { index: Some(1) } => Ok(false),
+                    other => Err(other),
+                }
+            }
+        }
+    }
+}

@@ -171,3 +171,61 @@ impl Service {
         Ok(self.records.consent_history(member_id).await?)
     }
 }
+
+/// Everything held about a member, for `GET /v1/members/me/export` (PIPA art. 35).
+pub struct MemberExport {
+    pub view: MemberView,
+    pub consents: Vec<ConsentHistoryRecord>,
+    pub audit: Vec<crate::audit::AuditEvent>,
+}
+
+impl Service {
+    pub async fn export(&self, caller: Caller) -> Result<MemberExport, Failure> {
+        let member = caller.member;
+        let consents = self.records.consent_history(&member.member_id).await?;
+        let mut audit = Vec::new();
+        if let Some(signup_id) = &member.signup_id {
+            audit.extend(self.records.audit_events(signup_id).await?);
+        }
+        audit.extend(self.records.audit_events(&member.member_id).await?);
+        self.records.audit(AuditEvent::new(&member.member_id, "member.exported", self.clock.now())).await;
+        Ok(MemberExport { view: self.member_view(member).await?, consents, audit })
+    }
+
+    /// `POST /v1/members/me/upgrade`: a child member who has turned 14 verifies as themself and
+    /// becomes a general member.
+    pub async fn upgrade(
+        &self,
+        caller: Caller,
+        method: membership_domain::identity::Method,
+        result: &str,
+    ) -> Result<MemberView, Failure> {
+        use membership_domain::member::{MemberType, GENERAL_MEMBER_AGE};
+        let mut member = caller.member;
+        if member.member_type != MemberType::Child {
+            return Err(Failure::NotApplicable);
+        }
+        let identity = self.use_identity_result(method, result).await?;
+        if identity.name != member.name || identity.birth_date != member.birth_date {
+            return Err(Failure::IdentityMismatch);
+        }
+        let now = self.clock.now();
+        let today = membership_domain::calendar::seoul_date(now);
+        if membership_domain::calendar::full_age(member.birth_date.date(), today) < GENERAL_MEMBER_AGE {
+            return Err(Failure::Age(membership_domain::signup::AgeRuleError::RequiresChildSignup));
+        }
+        let person_key = self.keys.current().person_key(identity.di.expose());
+        let taken = |claim: Option<crate::records::ClaimRecord>| Failure::MemberAlreadyExists {
+            masked_username: claim.and_then(|c| c.username).map(|u| u.masked()).unwrap_or_else(|| "***".into()),
+        };
+        if let Some(claim) = self.records.claim(crate::records::ClaimKind::Person, &person_key, now).await? {
+            return Err(taken(Some(claim)));
+        }
+        if !self.records.upgrade_member(&mut member, &person_key).await? {
+            let claim = self.records.claim(crate::records::ClaimKind::Person, &person_key, now).await?;
+            return Err(taken(claim));
+        }
+        self.records.audit(AuditEvent::new(&member.member_id, "member.upgraded", now)).await;
+        self.member_view(member).await
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod identity;
 pub mod members;
+pub mod purge;
 pub mod recovery;
 pub mod reference;
 pub mod sessions;
@@ -77,6 +78,10 @@ pub enum Failure {
     SignedInDormant { access_token: String, expires_in: i64 },
     #[error("no matching member")]
     MemberNotFound,
+    #[error("not applicable to the member's type or grade")]
+    NotApplicable,
+    #[error("the verified identity does not match the member")]
+    IdentityMismatch,
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]

@@ -213,7 +213,7 @@ pub async fn withdraw(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RecoverUsernameBody {
+pub struct IdentityResultBody {
     method: Method,
     result: String,
 }
@@ -228,7 +228,7 @@ fn account_body(member: &MemberRecord) -> Value {
 
 pub async fn recover_username(
     State(service): State<Service>,
-    ApiJson(body): ApiJson<RecoverUsernameBody>,
+    ApiJson(body): ApiJson<IdentityResultBody>,
 ) -> Result<impl IntoResponse, Failure> {
     let accounts = service.recover_usernames(body.method, &body.result).await?;
     Ok(Json(json!({ "accounts": accounts.iter().map(account_body).collect::<Vec<_>>() })))
@@ -249,4 +249,54 @@ pub async fn reset_password(
 ) -> Result<impl IntoResponse, Failure> {
     service.reset_password(body.method, &body.result, &body.username, body.new_password.expose_secret()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn export(
+    State(service): State<Service>,
+    AnyMember(caller): AnyMember,
+) -> Result<impl IntoResponse, Failure> {
+    let export = service.export(caller).await?;
+    let now = service.clock.now();
+    let consents: Vec<Value> = export
+        .consents
+        .iter()
+        .map(|c| {
+            json!({
+                "document": c.answer.document, "version": c.answer.version, "agreed": c.answer.agreed,
+                "at": instant(c.at), "channel": c.channel,
+            })
+        })
+        .collect();
+    let certifications: Vec<Value> = export
+        .view
+        .certifications
+        .iter()
+        .map(|c| json!({ "method": c.method, "certifiedAt": instant(c.certified_at), "reference": c.reference }))
+        .collect();
+    let audit: Vec<Value> = export
+        .audit
+        .iter()
+        .map(|e| {
+            json!({
+                "event": e.event, "at": instant(e.at), "requestId": e.request_id,
+                "sourceIp": e.source_ip, "details": e.details,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "exportedAt": instant(now),
+        "member": member_body(&export.view, now),
+        "consents": consents,
+        "certifications": certifications,
+        "auditEvents": audit,
+    })))
+}
+
+pub async fn upgrade(
+    State(service): State<Service>,
+    ActiveMember(caller): ActiveMember,
+    ApiJson(body): ApiJson<IdentityResultBody>,
+) -> Result<impl IntoResponse, Failure> {
+    let view = service.upgrade(caller, body.method, &body.result).await?;
+    Ok(Json(member_body(&view, service.clock.now())))
 }

@@ -73,7 +73,7 @@ const fn route(method: Method, path: &'static str, function: Function) -> Route 
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
-pub static ROUTES: [Route; 18] = [
+pub static ROUTES: [Route; 20] = [
     route(Method::GET, "/healthz", Function::StartSignup),
     route(Method::GET, "/v1/terms", Function::StartSignup),
     route(Method::GET, "/v1/libraries", Function::StartSignup),
@@ -90,6 +90,8 @@ pub static ROUTES: [Route; 18] = [
     route(Method::DELETE, "/v1/members/me", Function::MemberProfile),
     route(Method::POST, "/v1/members/me/password", Function::MemberProfile),
     route(Method::POST, "/v1/members/me/consents/renewal", Function::MemberProfile),
+    route(Method::GET, "/v1/members/me/export", Function::MemberProfile),
+    route(Method::POST, "/v1/members/me/upgrade", Function::MemberProfile),
     route(Method::POST, "/v1/recovery/username", Function::RecoverAccount),
     route(Method::POST, "/v1/recovery/password", Function::RecoverAccount),
 ];
@@ -112,6 +114,8 @@ fn handler(route: &Route) -> MethodRouter<Service> {
         ("DELETE", "/v1/members/me") => delete(members::withdraw),
         ("POST", "/v1/members/me/password") => post(members::change_password),
         ("POST", "/v1/members/me/consents/renewal") => post(members::renew_consent),
+        ("GET", "/v1/members/me/export") => get(members::export),
+        ("POST", "/v1/members/me/upgrade") => post(members::upgrade),
         ("POST", "/v1/recovery/username") => post(members::recover_username),
         ("POST", "/v1/recovery/password") => post(members::reset_password),
         (method, path) => unreachable!("route {method} {path} has no handler"),

@@ -142,6 +142,8 @@ impl From<Failure> for Problem {
                 .with("tokenType", "Bearer")
                 .with("expiresIn", expires_in),
             Failure::MemberNotFound => Problem::new(S::NOT_FOUND, "member.not_found"),
+            Failure::NotApplicable => Problem::new(S::CONFLICT, "certification.not_applicable"),
+            Failure::IdentityMismatch => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.identity_mismatch"),
             Failure::Unavailable(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
             Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+pub mod purge;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
