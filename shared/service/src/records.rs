@@ -273,24 +273,31 @@ impl Records {
         Ok(self.live(&used_result_key(transaction_id), now).await?.is_some())
     }
 
-    /// Marks a provider result as used; false when it already was (a replay that raced this one).
-    pub async fn use_identity_result(
+    /// The write that marks a provider result as used; it fails its condition when the result was
+    /// used meanwhile (a replay racing this one).
+    pub fn used_result_write(
         &self,
         transaction_id: &str,
         result_expires_at: OffsetDateTime,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Write, StoreError> {
         let key = used_result_key(transaction_id);
         let item = item_of(&key, &serde_json::json!({}), Some(result_expires_at + USED_MARKER_MARGIN))?;
-        match self
-            .table
-            .write(vec![Write::Put { item, condition: Condition::AbsentOrExpired { now: epoch(now) } }])
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::ConditionFailed { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
+        Ok(Write::Put { item, condition: Condition::AbsentOrExpired { now: epoch(now) } })
+    }
+
+    /// The write that saves a changed sign-up session if nobody changed it since `session.version`;
+    /// the session's version moves on by one.
+    pub fn signup_update_write(&self, session: &mut SignupSession) -> Result<Write, StoreError> {
+        let expected = session.version;
+        session.version += 1;
+        let item = item_of(&signup_key(&session.id), session, Some(session.expires_at))?;
+        Ok(Write::Put { item, condition: Condition::Version(expected) })
+    }
+
+    /// Applies writes built here at once: all or none.
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.table.write(writes).await
     }
 
     pub async fn claim(

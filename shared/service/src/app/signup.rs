@@ -148,18 +148,39 @@ impl Service {
         result: &str,
     ) -> Result<VerifiedPerson, Failure> {
         let mut session = self.open_signup(id, token, SignupStep::Identity).await?;
-        let identity = self.use_identity_result(method, result).await?;
+        let fresh = self.check_identity_result(method, result).await?;
         let now = self.clock.now();
-        let role = role_for(session.member_type, identity.birth_date.date(), seoul_date(now))?;
+        let identity = &fresh.identity;
         let claim_key = self.keys.current().person_key(identity.di.expose());
-        if role == Role::Applicant {
-            if let Some(claim) = self.records.claim(ClaimKind::Person, &claim_key, now).await? {
-                return Err(already_member(claim.username.as_ref()));
+        let role = match role_for(session.member_type, identity.birth_date.date(), seoul_date(now)) {
+            Ok(Role::Applicant) => match self.records.claim(ClaimKind::Person, &claim_key, now).await? {
+                Some(claim) => Err(already_member(claim.username.as_ref())),
+                None => Ok(Role::Applicant),
+            },
+            other => other.map_err(Failure::from),
+        };
+        let role = match role {
+            Ok(role) => role,
+            Err(refusal) => {
+                self.spend(&fresh).await?;
+                return Err(refusal);
             }
-        }
-        let person = VerifiedPerson { name: identity.name, birth_date: identity.birth_date, role, claim_key };
+        };
+        let person = VerifiedPerson { name: identity.name.clone(), birth_date: identity.birth_date, role, claim_key };
         session.accept_identity(person.clone());
-        self.save_step(&mut session, token, SignupStep::Identity).await?;
+        let step = self.records.signup_update_write(&mut session)?;
+        match self.records.commit(vec![fresh.marker(), step]).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed { index: Some(0) }) => return Err(Failure::IdentityResultReplayed),
+            Err(StoreError::ConditionFailed { .. }) => {
+                return Err(self
+                    .open_signup(id, token, SignupStep::Identity)
+                    .await
+                    .err()
+                    .unwrap_or(Failure::SignupNotFound))
+            }
+            Err(error) => return Err(error.into()),
+        }
         let role_name = if role == Role::Applicant { "self" } else { "guardian" };
         self.records
             .audit(
