@@ -2,6 +2,7 @@
 
 mod conventions;
 mod expiry;
+mod faults;
 mod idempotency;
 mod lifecycle;
 mod purge_cost;

@@ -411,8 +411,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Serves the local router with `options`, its table replaced by the test store.
 pub async fn spawn_app_with(options: LocalOptions) -> TestApp {
+    spawn_app_wrapped(options, |table| table).await
+}
+
+/// Serves the local router with `options`, over the test store as `wrap` wraps it (to inject
+/// faults, or to count calls); `dump()` still reads the store itself.
+pub async fn spawn_app_wrapped(options: LocalOptions, wrap: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table>) -> TestApp {
     let store = TestStore::new().await;
-    let options = LocalOptions { table: store.table(), ..options };
+    let options = LocalOptions { table: wrap(store.table()), ..options };
     let app = Arc::new(LocalApp::new(options));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
     let address = listener.local_addr().expect("address");

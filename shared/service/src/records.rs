@@ -223,11 +223,14 @@ fn used_result_key(transaction_id: &str) -> Key {
 /// How long a used-result marker outlives the result itself.
 const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
 
-/// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>`.
+/// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>#<random>` (two
+/// requests in one second keep both their answers).
 fn consent_write(member_id: &str, n: usize, consent: &RecordedConsent) -> Result<Write, StoreError> {
     let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let key =
-        Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
+    let key = Key::new(
+        format!("MEMBER#{member_id}"),
+        format!("CONSENT#{at}#{n:03}#{}#{}", consent.answer.document.as_str(), &crate::keys::random_id()[..8]),
+    );
     let record =
         ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
     Ok(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent })
@@ -562,15 +565,27 @@ impl Records {
 
     /// Withdrawal: the member's personal data goes (profile, contact, consent history, certification
     /// outcomes, person or child claim, guardian link); the username and loan-card number stay
-    /// claimed for good. The member's other items go first, so an interrupted withdrawal leaves a
-    /// member that can withdraw again, never data without its member.
+    /// claimed for good. All in one transaction; a member with more history than a transaction holds
+    /// loses its oldest history first, so an interrupted withdrawal leaves a member that can
+    /// withdraw again, never data without its member.
     pub async fn withdraw_member(&self, member: &MemberRecord) -> Result<(), StoreError> {
+        const TRANSACTION_LIMIT: usize = 100;
         let id = &member.member_id;
-        for item in self.table.query(&format!("MEMBER#{id}"), "").await? {
-            let Some(key) = item.key() else { continue };
-            if key.sk != "PROFILE" {
-                self.table.write(vec![Write::Delete { key, condition: Condition::Always }]).await?;
-            }
+        let mut history: Vec<Write> = self
+            .table
+            .query(&format!("MEMBER#{id}"), "")
+            .await?
+            .into_iter()
+            .filter_map(|item| item.key())
+            .filter(|key| key.sk != "PROFILE")
+            .map(|key| Write::Delete { key, condition: Condition::Always })
+            .collect();
+        let room = TRANSACTION_LIMIT - 6;
+        if history.len() > room {
+            let keep = history.split_off(history.len() - room);
+            let older: Vec<Key> = history.iter().filter_map(Write::key).collect();
+            self.table.delete_batch(older).await?;
+            history = keep;
         }
         let retired = ClaimRecord { member_id: id.clone(), username: None, retired: true };
         let mut writes = vec![
@@ -589,12 +604,26 @@ impl Records {
             writes
                 .push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
         }
+        writes.extend(history);
         self.table.write(writes).await
     }
 
-    pub async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+    pub fn session_create_write(&self, session: &SessionRecord) -> Result<Write, StoreError> {
         let item = item_of(&session_key(&session.session_id), session, Some(session.ends_at))?;
-        self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
+        Ok(Write::Put { item, condition: Condition::Absent })
+    }
+
+    /// The write that ends a username's failure count (a success, a password reset).
+    pub fn clear_login_write(&self, username: &str) -> Write {
+        Write::Delete { key: login_key(username), condition: Condition::Always }
+    }
+
+    /// The write that saves a changed member if nobody changed it since `member.version`; the
+    /// member's version moves on by one.
+    pub fn member_update_write(&self, member: &mut MemberRecord) -> Result<Write, StoreError> {
+        let expected = member.version;
+        member.version += 1;
+        Ok(Write::Put { item: member_item(member)?, condition: Condition::Version(expected) })
     }
 
     pub async fn session(&self, id: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>, StoreError> {

@@ -57,6 +57,8 @@ impl Service {
             return Err(Failure::Validation(errors.into_vec()));
         }
         let mut member = caller.member;
+        // Read before writing: once the change is made, nothing is left to fail.
+        let certifications = self.records.certifications(&member.member_id).await?;
         for attempt in 0..3 {
             if let Some(Some(email)) = &email {
                 member.email = email.clone();
@@ -75,7 +77,7 @@ impl Service {
                 Err(error) => return Err(error.into()),
             }
         }
-        self.member_view(member).await
+        Ok(MemberView { member, certifications })
     }
 
     /// `POST /v1/members/me/password`: the new password's rules, then the current password (a wrong
@@ -86,13 +88,20 @@ impl Service {
         })?;
         self.check_password(&caller.member, current).await?;
         let event = AuditEvent::new(&caller.member.member_id, "password.changed", self.clock.now());
-        self.set_password(caller.member, new).await?;
+        self.set_password(caller.member, new, None).await?;
         self.records.audit(event).await;
         Ok(())
     }
 
     /// Stores a new password hash and moves the credential epoch, which ends every session.
-    pub(crate) async fn set_password(&self, mut member: MemberRecord, password: Password) -> Result<(), Failure> {
+    /// The sign-in lock is lifted in the same transaction, with `spent` (a recovery's identity
+    /// result) marked used there too when given.
+    pub(crate) async fn set_password(
+        &self,
+        mut member: MemberRecord,
+        password: Password,
+        spent: Option<&super::identity::FreshResult>,
+    ) -> Result<(), Failure> {
         let hasher = self.hasher.clone();
         let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
             .await
@@ -101,16 +110,21 @@ impl Service {
         for attempt in 0..3 {
             member.password_hash = hash.clone();
             member.credential_epoch += 1;
-            match self.records.update_member(&mut member).await {
-                Ok(()) => break,
-                Err(StoreError::ConditionFailed { .. }) if attempt < 2 => {
+            let mut writes = vec![
+                self.records.member_update_write(&mut member)?,
+                self.records.clear_login_write(member.username.as_str()),
+            ];
+            writes.extend(spent.map(|fresh| fresh.marker()));
+            match self.records.commit(writes).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::ConditionFailed { index: Some(0) }) if attempt < 2 => {
                     member = self.records.member(&member.member_id).await?.ok_or(Failure::MemberNotFound)?;
                 }
+                Err(StoreError::ConditionFailed { index: Some(2) }) => return Err(Failure::IdentityResultReplayed),
                 Err(error) => return Err(error.into()),
             }
         }
-        self.records.clear_login_failures(member.username.as_str()).await?;
-        Ok(())
+        Err(Failure::Unavailable(StoreError::Conflict))
     }
 
     /// `POST /v1/members/me/consents/renewal`: the sign-up documents again; agreeing to both renews the

@@ -53,17 +53,15 @@ impl Service {
         let password = Password::parse(new_password, username.as_ref()).map_err(|codes| {
             Failure::WeakPassword(codes.into_iter().map(|c| FieldError::new("/newPassword", c)).collect())
         })?;
-        let identity = self.use_identity_result(method, result).await?;
-        let person_key = self.keys.current().person_key(identity.di.expose());
-        let Some(username) = username else { return Err(Failure::MemberNotFound) };
-        let account = self
-            .accounts_of(&person_key)
-            .await?
-            .into_iter()
-            .find(|m| m.username == username)
-            .ok_or(Failure::MemberNotFound)?;
+        let fresh = self.check_identity_result(method, result).await?;
+        let person_key = self.keys.current().person_key(fresh.identity.di.expose());
+        let accounts = self.accounts_of(&person_key).await?;
+        let Some(account) = username.and_then(|username| accounts.into_iter().find(|m| m.username == username)) else {
+            self.spend(&fresh).await?;
+            return Err(Failure::MemberNotFound);
+        };
         let event = AuditEvent::new(&account.member_id, "password.reset", self.clock.now());
-        self.set_password(account, password).await?;
+        self.set_password(account, password, Some(&fresh)).await?;
         self.records.audit(event).await;
         Ok(())
     }

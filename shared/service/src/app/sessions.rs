@@ -33,6 +33,23 @@ pub struct Caller {
     pub scope: Scope,
 }
 
+/// A new session of `member`, not yet stored.
+fn new_session(member: &MemberRecord, scope: Scope, now: OffsetDateTime) -> SessionRecord {
+    SessionRecord {
+        session_id: random_id(),
+        member_id: member.member_id.clone(),
+        credential_epoch: member.credential_epoch,
+        scope,
+        created_at: now,
+        ends_at: now + SESSION_LIFETIME,
+        refresh_generation: 0,
+        refresh_hash: None,
+        refresh_expires_at: None,
+        revoked: false,
+        version: 0,
+    }
+}
+
 /// How a member's username is looked up for the lockout: as typed, folded like a username.
 fn lockout_name(raw: &str) -> String {
     Username::parse(raw).map(|u| u.as_str().to_owned()).unwrap_or_else(|_| raw.to_ascii_lowercase())
@@ -46,16 +63,20 @@ impl Service {
             .map_err(|e| Failure::Internal(Box::new(e)))
     }
 
-    /// Fails with `auth.locked` while the username has used up its failures in the current window.
-    pub(crate) async fn check_lockout(&self, username: &str, now: OffsetDateTime) -> Result<(), Failure> {
-        if let Some(failures) = self.records.login_failures(username, now).await? {
-            let ends = failures.window_start + LOCKOUT_WINDOW;
-            if failures.count >= LOCKOUT_AFTER && now < ends {
-                let seconds = (ends - now).whole_seconds().max(1) as u64;
-                return Err(Failure::Locked { retry_after_seconds: seconds });
+    /// Fails with `auth.locked` while the username has used up its failures in the current window;
+    /// otherwise tells whether failures are counted that a success must clear.
+    pub(crate) async fn check_lockout(&self, username: &str, now: OffsetDateTime) -> Result<bool, Failure> {
+        match self.records.login_failures(username, now).await? {
+            Some(failures) => {
+                let ends = failures.window_start + LOCKOUT_WINDOW;
+                if failures.count >= LOCKOUT_AFTER && now < ends {
+                    let seconds = (ends - now).whole_seconds().max(1) as u64;
+                    return Err(Failure::Locked { retry_after_seconds: seconds });
+                }
+                Ok(true)
             }
+            None => Ok(false),
         }
-        Ok(())
     }
 
     /// Checks a member's password, counting a failure toward the username's lockout.
@@ -75,7 +96,7 @@ impl Service {
     pub async fn sign_in(&self, username: &str, password: Password) -> Result<Tokens, Failure> {
         let now = self.clock.now();
         let name = lockout_name(username);
-        self.check_lockout(&name, now).await?;
+        let failures_counted = self.check_lockout(&name, now).await?;
         let member = match Username::parse(username) {
             Ok(username) => self.records.member_by_username(username.as_str(), now).await?,
             Err(_) => None,
@@ -83,49 +104,38 @@ impl Service {
         .filter(|m| standing(m.consent_renewed_at, now) != Standing::Withdrawn);
         let phc = member.as_ref().map_or_else(|| DECOY_HASH.to_owned(), |m| m.password_hash.clone());
         let matches = self.verify_password(password, phc).await?;
-        if let (Some(member), false) = (&member, matches) {
-            self.records.audit(AuditEvent::new(&member.member_id, "signin.failed", now)).await;
-        }
-        let Some(member) = member.filter(|_| matches) else {
-            self.records.record_login_failure(&name, now).await?;
-            return Err(Failure::InvalidCredentials);
+        let member = match member {
+            Some(member) if matches => member,
+            other => {
+                self.records.record_login_failure(&name, now).await?;
+                if let Some(member) = other {
+                    self.records.audit(AuditEvent::new(&member.member_id, "signin.failed", now)).await;
+                }
+                return Err(Failure::InvalidCredentials);
+            }
         };
-        self.records.clear_login_failures(&name).await?;
+        let dormant = standing(member.consent_renewed_at, now) == Standing::Dormant;
+        let mut session = new_session(&member, if dormant { Scope::Dormant } else { Scope::Member }, now);
+        let refresh_token = (!dormant).then(|| {
+            let token = new_refresh(&session.session_id, 0);
+            session.refresh_hash = Some(token_hash(&token));
+            session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
+            token
+        });
+        // The session and the end of the failure count, at once.
+        let mut writes = vec![self.records.session_create_write(&session)?];
+        if failures_counted {
+            writes.push(self.records.clear_login_write(&name));
+        }
+        self.records.commit(writes).await?;
         self.records.audit(AuditEvent::new(&member.member_id, "signin.succeeded", now)).await;
-        if standing(member.consent_renewed_at, now) == Standing::Dormant {
-            let session = self.open_session(&member, Scope::Dormant, now).await?;
-            let access_token = self.access_token(&member, &session, now);
-            return Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() });
+        match refresh_token {
+            Some(refresh_token) => Ok(self.tokens(&member, &session, refresh_token, now)),
+            None => {
+                let access_token = self.access_token(&member, &session, now);
+                Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() })
+            }
         }
-        let mut session = self.open_session(&member, Scope::Member, now).await?;
-        let refresh_token = new_refresh(&session.session_id, 0);
-        session.refresh_hash = Some(token_hash(&refresh_token));
-        session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
-        self.records.update_session(&mut session).await?;
-        Ok(self.tokens(&member, &session, refresh_token, now))
-    }
-
-    async fn open_session(
-        &self,
-        member: &MemberRecord,
-        scope: Scope,
-        now: OffsetDateTime,
-    ) -> Result<SessionRecord, Failure> {
-        let session = SessionRecord {
-            session_id: random_id(),
-            member_id: member.member_id.clone(),
-            credential_epoch: member.credential_epoch,
-            scope,
-            created_at: now,
-            ends_at: now + SESSION_LIFETIME,
-            refresh_generation: 0,
-            refresh_hash: None,
-            refresh_expires_at: None,
-            revoked: false,
-            version: 0,
-        };
-        self.records.create_session(&session).await?;
-        Ok(session)
     }
 
     fn access_token(&self, member: &MemberRecord, session: &SessionRecord, now: OffsetDateTime) -> String {
