@@ -13,9 +13,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => 3000,
     };
     let (options, store) = LocalOptions::from_env().await?;
-    let app = LocalApp::new(options);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    tracing::info!(address = %listener.local_addr()?, store, "local-api listening");
+    let address = listener.local_addr()?;
+    // The upstream adapters reach the simulators through this very server, over HTTP.
+    let app = LocalApp::new(LocalOptions { upstream_base: Some(format!("http://{address}")), ..options });
+    tracing::info!(address = %address, store, "local-api listening");
     axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -11,4 +11,5 @@ mod reference;
 mod signup;
 mod signup_identity;
 mod signup_member;
+mod simulators;
 mod smoke;

@@ -234,6 +234,27 @@ impl TestApp {
         }
     }
 
+    /// Makes the simulated residency registry know `name` with `rrn`, living in `region`.
+    pub async fn add_resident(&self, rrn: &str, name: &str, region: &str) {
+        let body = json!({ "rrn": rrn, "name": name, "region": region });
+        let response = self.post("/_sim/residents").json(&body).send().await;
+        assert_eq!(response.status, 201, "{}", response.text);
+    }
+
+    /// Opens an account at the simulated DLS.
+    pub async fn add_dls_account(&self, name: &str, id: &str, password: &str, created_on: &str) {
+        let body = json!({ "dlsName": name, "dlsId": id, "dlsPassword": password, "createdOn": created_on });
+        let response = self.post("/_sim/dls-accounts").json(&body).send().await;
+        assert_eq!(response.status, 201, "{}", response.text);
+    }
+
+    /// Makes a simulated upstream (`residency`, `dls`) fail in `mode` (`timeout`, `error`), or
+    /// answer again (`ok`).
+    pub async fn set_fault(&self, system: &str, mode: &str) {
+        let response = self.post("/_sim/faults").json(&json!({ "system": system, "mode": mode })).send().await;
+        assert_eq!(response.status, 204, "{}", response.text);
+    }
+
     /// The documents of `GET /v1/terms`.
     pub async fn terms(&self) -> Vec<Value> {
         let response = self.get("/v1/terms").send().await;
@@ -417,11 +438,27 @@ pub async fn spawn_app_with(options: LocalOptions) -> TestApp {
 /// Serves the local router with `options`, over the test store as `wrap` wraps it (to inject
 /// faults, or to count calls); `dump()` still reads the store itself.
 pub async fn spawn_app_wrapped(options: LocalOptions, wrap: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table>) -> TestApp {
-    let store = TestStore::new().await;
-    let options = LocalOptions { table: wrap(store.table()), ..options };
-    let app = Arc::new(LocalApp::new(options));
+    serve(options, TestStore::new().await, wrap).await
+}
+
+/// Serves the local router with `options` on the embedded store, whatever store the run tests:
+/// for tests of the simulators and upstream adapters, which never touch the table.
+pub async fn spawn_app_in_memory(options: LocalOptions) -> TestApp {
+    serve(options, TestStore::Memory(Arc::new(MemoryTable::new())), |table| table).await
+}
+
+/// Binds a loopback port first, so the upstream adapters can be pointed at this server's own
+/// simulators, then builds the app and serves it there.
+async fn serve(
+    options: LocalOptions,
+    store: TestStore,
+    wrap: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table>,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
     let address = listener.local_addr().expect("address");
+    let upstream_base = options.upstream_base.clone().or_else(|| Some(format!("http://{address}")));
+    let options = LocalOptions { table: wrap(store.table()), upstream_base, ..options };
+    let app = Arc::new(LocalApp::new(options));
     let router = app.router.clone();
     tokio::spawn(async move {
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");

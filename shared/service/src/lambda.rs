@@ -14,8 +14,12 @@ use crate::http::{function_router, Function};
 use crate::identity_results::SignedResults;
 use crate::passwords::Argon2id;
 use crate::records::Records;
-use crate::secrets::{KeyRing, SecretIds, SecretsManager};
+use crate::secrets::{upstream_endpoint, KeyRing, SecretIds, SecretsManager};
 use crate::store::dynamodb::DynamoTable;
+use crate::upstream::{
+    HttpResidencyRegistry, HttpSchoolLibrarySystem, ResidencyRegistry, SchoolLibrarySystem, UpstreamConfigError,
+    Upstreams, UPSTREAM_TIMEOUT,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -23,6 +27,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    #[error(transparent)]
+    Upstream(#[from] UpstreamConfigError),
 }
 
 fn required(name: &'static str) -> Result<String, ConfigError> {
@@ -54,7 +60,35 @@ pub async fn production_service() -> Result<Service, ConfigError> {
         identity: Arc::new(SignedResults::new(keys.clone())),
         hasher: Arc::new(Argon2id::owasp()),
         keys,
+        upstreams: Upstreams::unconfigured(),
     })
+}
+
+/// The residency registry as deployed, for the function that certifies citizens (it replaces
+/// `service.upstreams.residency`): base URL and API key from the secret named by
+/// `RESIDENCY_SECRET_ID`, the contract's 3 s timeout. Fails when the secret is missing or unusable;
+/// the sign-up functions never call it, so they start without that secret.
+pub async fn residency_registry() -> Result<Arc<dyn ResidencyRegistry>, ConfigError> {
+    let id = required("RESIDENCY_SECRET_ID")?;
+    let endpoint = upstream_endpoint(&secrets_manager().await, &id).await?;
+    Ok(Arc::new(HttpResidencyRegistry::new(&endpoint, UPSTREAM_TIMEOUT)?))
+}
+
+/// DLS as deployed, for the function that certifies students (it replaces
+/// `service.upstreams.dls`): base URL and API key from the secret named by `DLS_SECRET_ID`, the
+/// contract's 3 s timeout. Fails when the secret is missing or unusable.
+pub async fn school_library_system() -> Result<Arc<dyn SchoolLibrarySystem>, ConfigError> {
+    let id = required("DLS_SECRET_ID")?;
+    let endpoint = upstream_endpoint(&secrets_manager().await, &id).await?;
+    Ok(Arc::new(HttpSchoolLibrarySystem::new(&endpoint, UPSTREAM_TIMEOUT)?))
+}
+
+/// Secrets Manager as `production_service` reaches it.
+async fn secrets_manager() -> SecretsManager {
+    let config =
+        crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
+            .await;
+    SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config))
 }
 
 /// Runs one function: its routes from the shared table, on the production service.

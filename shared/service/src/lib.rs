@@ -1,5 +1,6 @@
 //! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
-//! (`store`, `records`), upstream adapters and their local simulators (`sim`).
+//! (`store`, `records`), upstream adapters (`identity_results`, `upstream`) and their local simulators
+//! (`sim`).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -18,3 +19,4 @@ pub mod sim;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod upstream;

@@ -2,39 +2,68 @@
 //! `local-api` binary and the API tests run it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use secrecy::SecretString;
 
 use crate::app::Service;
 use crate::clock::AdjustableClock;
 use crate::http::{finish, routes, Function};
 use crate::identity_results::SignedResults;
-use crate::keys::{Keys, SecretKey};
+use crate::keys::{random_token, Keys, SecretKey};
 use crate::passwords::{Argon2id, PasswordHasher};
 use crate::records::Records;
 use crate::secrets::KeyRing;
+use crate::sim::dls::{self, DlsAccounts};
+use crate::sim::residency::{self, Residents};
+use crate::sim::upstream::Faults;
 use crate::sim::Simulators;
 use crate::store::definition::TableDefinition;
 use crate::store::dynamodb::DynamoTable;
 use crate::store::memory::MemoryTable;
 use crate::store::Table;
+use crate::upstream::{
+    HttpResidencyRegistry, HttpSchoolLibrarySystem, ResidencyRegistry, SchoolLibrarySystem, UpstreamConfigError,
+    UpstreamEndpoint, Upstreams, UPSTREAM_TIMEOUT,
+};
 
 pub struct LocalApp {
     pub router: Router,
     pub service: Service,
     pub clock: Arc<AdjustableClock>,
+    /// The service's residency registry adapter (also `service.upstreams.residency`), pointed at
+    /// the simulated registry over HTTP.
+    pub residency: Arc<dyn ResidencyRegistry>,
+    /// The service's DLS adapter (also `service.upstreams.dls`), pointed at the simulated DLS.
+    pub dls: Arc<dyn SchoolLibrarySystem>,
 }
 
 pub struct LocalOptions {
     pub table: Arc<dyn Table>,
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Where this server answers (`http://127.0.0.1:3000`): the upstream adapters reach the
+    /// simulators' upstream-facing routes there, over HTTP, as they would reach the real systems.
+    /// `None` when nobody will serve the router: every upstream call is then unavailable.
+    pub upstream_base: Option<String>,
+    /// How long the adapters wait for an upstream (the contract's 3 s unless a test wants less);
+    /// the simulators' `timeout` fault hangs 2 s longer.
+    pub upstream_timeout: Duration,
 }
 
 impl Default for LocalOptions {
     fn default() -> Self {
-        Self { table: Arc::new(MemoryTable::new()), hasher: Arc::new(Argon2id::owasp()) }
+        Self {
+            table: Arc::new(MemoryTable::new()),
+            hasher: Arc::new(Argon2id::owasp()),
+            upstream_base: None,
+            upstream_timeout: UPSTREAM_TIMEOUT,
+        }
     }
 }
+
+/// How much longer than the adapters' timeout the simulators' `timeout` fault hangs.
+const HANG_BEYOND_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Which store a local run uses: the embedded one, unless `DYNAMODB_ENDPOINT` is set.
 #[derive(Debug, thiserror::Error)]
@@ -70,24 +99,59 @@ pub async fn dynamodb_table(endpoint: &str, name: &str) -> Result<DynamoTable, L
 }
 
 impl LocalApp {
-    /// Fresh keys every start: the simulated provider and the service share them in this process.
+    /// Fresh keys every start: the simulated provider and the service share them in this process,
+    /// and so do the simulated upstreams and their adapters (API keys).
     pub fn new(options: LocalOptions) -> Self {
         let keys = Arc::new(KeyRing::fixed(Keys::random()));
         let clock = Arc::new(AdjustableClock::default());
         let provider = Arc::new(SignedResults::new(keys.clone()));
+        let (residency_key, dls_key) = (SecretString::from(random_token()), SecretString::from(random_token()));
+        let upstreams = match options.upstream_base.as_deref() {
+            Some(base) => {
+                simulated_upstreams(base, &residency_key, &dls_key, options.upstream_timeout).unwrap_or_else(|error| {
+                    tracing::error!(error = %error, "upstream adapters not built; every upstream call is unavailable");
+                    Upstreams::unconfigured()
+                })
+            }
+            None => Upstreams::unconfigured(),
+        };
         let service = Service {
             records: Records::new(options.table),
             clock: clock.clone(),
             identity: provider.clone(),
             hasher: options.hasher,
             keys,
+            upstreams: upstreams.clone(),
         };
-        let simulators = Simulators { provider, clock: clock.clone(), di_key: SecretKey::random() };
+        let simulators = Simulators {
+            provider,
+            clock: clock.clone(),
+            di_key: SecretKey::random(),
+            residents: Arc::new(Residents::new(residency_key)),
+            dls_accounts: Arc::new(DlsAccounts::new(dls_key)),
+            faults: Arc::new(Faults::new(options.upstream_timeout + HANG_BEYOND_TIMEOUT)),
+        };
         let router = finish(
             routes(service.clone(), &Function::ALL)
                 .merge(simulators.routes())
                 .merge(crate::sim::purge::routes(service.clone())),
         );
-        Self { router, service, clock }
+        Self { router, service, clock, residency: upstreams.residency, dls: upstreams.dls }
     }
+}
+
+/// The HTTP adapters aimed at the simulators served at `base`.
+fn simulated_upstreams(
+    base: &str,
+    residency_key: &SecretString,
+    dls_key: &SecretString,
+    timeout: Duration,
+) -> Result<Upstreams, UpstreamConfigError> {
+    let base = base.trim_end_matches('/');
+    let residency = UpstreamEndpoint::new(&format!("{base}{}", residency::BASE_PATH), residency_key.clone())?;
+    let dls = UpstreamEndpoint::new(&format!("{base}{}", dls::BASE_PATH), dls_key.clone())?;
+    Ok(Upstreams {
+        residency: Arc::new(HttpResidencyRegistry::new(&residency, timeout)?),
+        dls: Arc::new(HttpSchoolLibrarySystem::new(&dls, timeout)?),
+    })
 }

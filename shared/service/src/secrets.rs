@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::keys::{KeyError, Keys, SecretKey};
+use crate::upstream::{UpstreamConfigError, UpstreamEndpoint};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -26,6 +27,12 @@ pub enum SecretError {
         field: &'static str,
         #[source]
         source: KeyError,
+    },
+    #[error("secret {id} does not give a usable upstream endpoint")]
+    BadEndpoint {
+        id: String,
+        #[source]
+        source: UpstreamConfigError,
     },
 }
 
@@ -87,6 +94,19 @@ async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, Secret
         idempotency: key_field(source, &ids.idempotency, "key").await?,
         token_signing: key_field(source, &ids.token, "signingKey").await?,
     })
+}
+
+/// An upstream system's endpoint from its secret `{ "baseUrl": "https://...", "apiKey": "..." }`
+/// (the residency registry's and DLS's, named by `RESIDENCY_SECRET_ID` and `DLS_SECRET_ID`). A
+/// missing field, a URL that is not https or a key that cannot be a header fails: the function
+/// that needs the system does not start without it.
+pub async fn upstream_endpoint(source: &dyn SecretSource, id: &str) -> Result<UpstreamEndpoint, SecretError> {
+    let secret = source.secret(id).await?;
+    let field = |field: &'static str| {
+        secret.get(field).and_then(Value::as_str).ok_or_else(|| SecretError::MissingField { id: id.to_owned(), field })
+    };
+    UpstreamEndpoint::new(field("baseUrl")?, secrecy::SecretString::from(field("apiKey")?))
+        .map_err(|source| SecretError::BadEndpoint { id: id.to_owned(), source })
 }
 
 struct Loaded {
@@ -192,6 +212,25 @@ mod tests {
         ));
         source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "pepper": "short" }));
         assert!(matches!(KeyRing::load(source, ids(), Duration::from_secs(60)).await, Err(SecretError::BadKey { .. })));
+    }
+
+    #[tokio::test]
+    async fn an_upstream_endpoint_needs_both_fields_and_an_https_url() {
+        let source = Fixed(Mutex::new(HashMap::from([
+            ("ok".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api", "apiKey": "k-1" })),
+            ("no-key".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api" })),
+            ("plain".to_owned(), serde_json::json!({ "baseUrl": "http://dls.example.kr", "apiKey": "k-1" })),
+        ])));
+        assert!(upstream_endpoint(&source, "ok").await.is_ok());
+        assert!(matches!(
+            upstream_endpoint(&source, "no-key").await,
+            Err(SecretError::MissingField { field: "apiKey", .. })
+        ));
+        assert!(matches!(
+            upstream_endpoint(&source, "plain").await,
+            Err(SecretError::BadEndpoint { source: UpstreamConfigError::InsecureUrl, .. })
+        ));
+        assert!(matches!(upstream_endpoint(&source, "missing").await, Err(SecretError::Unreachable { .. })));
     }
 
     #[tokio::test]

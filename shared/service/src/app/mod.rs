@@ -21,6 +21,7 @@ use crate::passwords::PasswordHasher;
 use crate::records::Records;
 use crate::secrets::KeyRing;
 use crate::store::StoreError;
+use crate::upstream::Upstreams;
 
 /// What every use case works with; built once per process and shared by every request.
 #[derive(Clone)]
@@ -30,6 +31,9 @@ pub struct Service {
     pub identity: Arc<dyn IdentityProvider>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub keys: Arc<KeyRing>,
+    /// The residency registry and DLS; unconfigured (every call unavailable) in the functions that
+    /// never call them.
+    pub upstreams: Upstreams,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,11 @@
 //! Simulated upstream systems for the local server (never deployed): an identity provider that
-//! mints signed results, and the clock. Their state lives in memory, never in the service's table,
+//! mints signed results, the residency registry ([`residency`]), DLS ([`dls`]), their faults on
+//! demand ([`upstream`]), and the clock. Their state lives in memory, never in the service's table,
 //! and their request bodies are never logged.
+
+pub mod dls;
+pub mod residency;
+pub mod upstream;
 
 use std::sync::Arc;
 
@@ -30,6 +35,9 @@ pub struct Simulators {
     pub clock: Arc<AdjustableClock>,
     /// The provider's site key for default DIs.
     pub di_key: SecretKey,
+    pub residents: Arc<residency::Residents>,
+    pub dls_accounts: Arc<dls::DlsAccounts>,
+    pub faults: Arc<upstream::Faults>,
 }
 
 impl Simulators {
@@ -44,6 +52,11 @@ impl Simulators {
         Router::new()
             .route("/_sim/identity-results", post(mint_identity_result))
             .route("/_sim/clock", post(advance_clock))
+            .route("/_sim/residents", post(residency::register_resident))
+            .route("/_sim/dls-accounts", post(dls::register_account))
+            .route("/_sim/faults", post(upstream::set_fault))
+            .route(&format!("{}/verify", residency::BASE_PATH), post(residency::verify))
+            .route(&format!("{}/verify", dls::BASE_PATH), post(dls::verify))
             .with_state(self)
     }
 }
