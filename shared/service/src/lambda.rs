@@ -94,7 +94,17 @@ async fn secrets_manager() -> SecretsManager {
 /// Runs one function: its routes from the shared table, on the production service.
 pub async fn run(function: Function) -> Result<(), lambda_http::Error> {
     crate::telemetry::init();
-    let service = production_service().await.inspect_err(|error| {
+    let configured = async {
+        let mut service = production_service().await?;
+        // Only the certification functions reach an upstream, and they hold only their own secret.
+        match function {
+            Function::CertifyCitizen => service.upstreams.residency = residency_registry().await?,
+            Function::CertifyStudent => service.upstreams.dls = school_library_system().await?,
+            _ => {}
+        }
+        Ok::<_, ConfigError>(service)
+    };
+    let service = configured.await.inspect_err(|error| {
         tracing::error!(error = %error, function = function.name(), "configuration incomplete; not starting");
     })?;
     let keys = service.keys.clone();

@@ -817,3 +817,96 @@ impl Records {
         }
     }
 }
+
+/// Certification attempts of a member on one Asia/Seoul day (`MEMBER#<id>` / `ATTEMPTS#<date>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptCount {
+    pub count: u32,
+    pub version: u64,
+}
+
+fn attempts_key(member_id: &str, day: &CalendarDate) -> Key {
+    Key::new(format!("MEMBER#{member_id}"), format!("ATTEMPTS#{day}"))
+}
+
+impl Records {
+    pub async fn attempts(&self, member_id: &str, day: &CalendarDate, now: OffsetDateTime) -> Result<u32, StoreError> {
+        let item = self.live(&attempts_key(member_id, day), now).await?;
+        Ok(item.map(record_of::<AttemptCount>).transpose()?.map_or(0, |a| a.count))
+    }
+
+    /// Takes one of the day's attempts if fewer than `limit` are taken; `false` when none is left.
+    /// `expires` is when the count may go (the day after).
+    pub async fn take_attempt(
+        &self,
+        member_id: &str,
+        day: &CalendarDate,
+        limit: u32,
+        expires: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.change_attempts(member_id, day, expires, now, |count| (count < limit).then_some(count + 1)).await
+    }
+
+    /// Gives an attempt back (the upstream could not answer: such a request does not count).
+    pub async fn return_attempt(
+        &self,
+        member_id: &str,
+        day: &CalendarDate,
+        expires: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.change_attempts(member_id, day, expires, now, |count| Some(count.saturating_sub(1))).await.map(|_| ())
+    }
+
+    async fn change_attempts(
+        &self,
+        member_id: &str,
+        day: &CalendarDate,
+        expires: OffsetDateTime,
+        now: OffsetDateTime,
+        change: impl Fn(u32) -> Option<u32>,
+    ) -> Result<bool, StoreError> {
+        let key = attempts_key(member_id, day);
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.live(&key, now).await?.map(record_of::<AttemptCount>).transpose()?;
+            let (count, condition) = match &current {
+                Some(a) => (a.count, Condition::Version(a.version)),
+                None => (0, Condition::AbsentOrExpired { now: epoch(now) }),
+            };
+            let Some(next) = change(count) else { return Ok(false) };
+            let version = current.map_or(0, |a| a.version + 1);
+            let item = item_of(&key, &AttemptCount { count: next, version }, Some(expires))?;
+            match self.table.write(vec![Write::Put { item, condition }]).await {
+                Ok(()) => return Ok(true),
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// A certification's outcome, kept with the member: the member's new grade, the outcome (method,
+    /// time, upstream reference) and the consent given for it, at once.
+    pub async fn record_certification(
+        &self,
+        member: &mut MemberRecord,
+        outcome: &crate::app::members::CertificationOutcome,
+        consent: &RecordedConsent,
+    ) -> Result<(), StoreError> {
+        let at = outcome.certified_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let key = Key::new(format!("MEMBER#{}", member.member_id), format!("CERT#{at}#{}", outcome.method));
+        let writes = vec![
+            self.member_update_write(member)?,
+            Write::Put { item: item_of(&key, outcome, None)?, condition: Condition::Always },
+            consent_write(&member.member_id, 0, consent)?,
+        ];
+        self.table.write(writes).await
+    }
+
+    /// The consent given for a certification that did not succeed: kept all the same.
+    pub async fn record_consent_answer(&self, member_id: &str, consent: &RecordedConsent) -> Result<(), StoreError> {
+        self.table.write(vec![consent_write(member_id, 0, consent)?]).await
+    }
+}

@@ -1,6 +1,7 @@
 //! One use case per user action. Each loads what it needs, lets the domain decide, and writes once,
 //! conditionally. `Failure` is every outcome a caller may be told about; `http` maps it, in one place.
 
+pub mod certification;
 pub mod identity;
 pub mod members;
 pub mod purge;
@@ -86,6 +87,16 @@ pub enum Failure {
     NotApplicable,
     #[error("the verified identity does not match the member")]
     IdentityMismatch,
+    #[error("a fresh verification by the guardian who signed the child up is needed")]
+    GuardianRequired,
+    #[error("today's certification attempts are used up")]
+    CertificationRateLimited { retry_after_seconds: u64 },
+    #[error("the registry does not place the member in Incheon")]
+    NotIncheonResident,
+    #[error("the school library system did not confirm the account")]
+    DlsRejected,
+    #[error("an upstream system did not answer in time")]
+    UpstreamUnavailable,
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]

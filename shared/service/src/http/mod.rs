@@ -1,6 +1,7 @@
 //! The HTTP API: one table of routes, from which every Lambda function, `cargo lambda watch` and
 //! the local server build their routers, so nothing about a route is written twice.
 
+mod certification;
 pub mod extract;
 mod idempotency;
 mod members;
@@ -34,10 +35,12 @@ pub enum Function {
     SignIn,
     MemberProfile,
     RecoverAccount,
+    CertifyCitizen,
+    CertifyStudent,
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 9] = [
         Function::StartSignup,
         Function::RecordConsent,
         Function::VerifyIdentity,
@@ -45,6 +48,8 @@ impl Function {
         Function::SignIn,
         Function::MemberProfile,
         Function::RecoverAccount,
+        Function::CertifyCitizen,
+        Function::CertifyStudent,
     ];
 
     /// The package and function name (`functions/<name>`).
@@ -57,6 +62,8 @@ impl Function {
             Function::SignIn => "sign-in",
             Function::MemberProfile => "member-profile",
             Function::RecoverAccount => "recover-account",
+            Function::CertifyCitizen => "certify-citizen",
+            Function::CertifyStudent => "certify-student",
         }
     }
 }
@@ -73,7 +80,7 @@ const fn route(method: Method, path: &'static str, function: Function) -> Route 
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
-pub static ROUTES: [Route; 20] = [
+pub static ROUTES: [Route; 22] = [
     route(Method::GET, "/healthz", Function::StartSignup),
     route(Method::GET, "/v1/terms", Function::StartSignup),
     route(Method::GET, "/v1/libraries", Function::StartSignup),
@@ -94,6 +101,8 @@ pub static ROUTES: [Route; 20] = [
     route(Method::POST, "/v1/members/me/upgrade", Function::MemberProfile),
     route(Method::POST, "/v1/recovery/username", Function::RecoverAccount),
     route(Method::POST, "/v1/recovery/password", Function::RecoverAccount),
+    route(Method::POST, "/v1/members/me/certifications/citizen", Function::CertifyCitizen),
+    route(Method::POST, "/v1/members/me/certifications/student", Function::CertifyStudent),
 ];
 
 fn handler(route: &Route) -> MethodRouter<Service> {
@@ -118,6 +127,8 @@ fn handler(route: &Route) -> MethodRouter<Service> {
         ("POST", "/v1/members/me/upgrade") => post(members::upgrade),
         ("POST", "/v1/recovery/username") => post(members::recover_username),
         ("POST", "/v1/recovery/password") => post(members::reset_password),
+        ("POST", "/v1/members/me/certifications/citizen") => post(certification::certify_citizen),
+        ("POST", "/v1/members/me/certifications/student") => post(certification::certify_student),
         (method, path) => unreachable!("route {method} {path} has no handler"),
     }
 }

@@ -144,6 +144,13 @@ impl From<Failure> for Problem {
             Failure::MemberNotFound => Problem::new(S::NOT_FOUND, "member.not_found"),
             Failure::NotApplicable => Problem::new(S::CONFLICT, "certification.not_applicable"),
             Failure::IdentityMismatch => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.identity_mismatch"),
+            Failure::GuardianRequired => Problem::new(S::UNPROCESSABLE_ENTITY, "guardian.required"),
+            Failure::CertificationRateLimited { retry_after_seconds } => {
+                Problem::new(S::TOO_MANY_REQUESTS, "certification.rate_limited").retry_after(retry_after_seconds)
+            }
+            Failure::NotIncheonResident => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.not_incheon_resident"),
+            Failure::DlsRejected => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.dls_rejected"),
+            Failure::UpstreamUnavailable => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(5),
             Failure::Unavailable(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
             Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -1,0 +1,105 @@
+//! Routes of the non-face-to-face certifications (API.md, "Certification (비대면 자격확인)").
+
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::Json;
+use membership_domain::identity::Method;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::{ApiJson, ClientChannel};
+use super::members::{instant, ActiveMember};
+use crate::app::certification::{CitizenForm, ConsentForm, GuardianForm, StudentForm};
+use crate::app::{Failure, Service};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsentBody {
+    document: String,
+    version: String,
+    agreed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GuardianBody {
+    method: Method,
+    result: String,
+}
+
+impl From<ConsentBody> for ConsentForm {
+    fn from(body: ConsentBody) -> Self {
+        ConsentForm { document: body.document, version: body.version, agreed: body.agreed }
+    }
+}
+
+impl From<GuardianBody> for GuardianForm {
+    fn from(body: GuardianBody) -> Self {
+        GuardianForm { method: body.method, result: body.result }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CitizenBody {
+    #[serde(default)]
+    consent: Option<ConsentBody>,
+    name: String,
+    rrn: SecretString,
+    #[serde(default)]
+    guardian: Option<GuardianBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StudentBody {
+    #[serde(default)]
+    consent: Option<ConsentBody>,
+    dls_name: String,
+    dls_id: SecretString,
+    dls_password: SecretString,
+    #[serde(default)]
+    guardian: Option<GuardianBody>,
+}
+
+fn certified(certified: crate::app::certification::Certified) -> impl IntoResponse {
+    Json(json!({
+        "grade": certified.grade,
+        "certification": {
+            "method": certified.outcome.method,
+            "certifiedAt": instant(certified.outcome.certified_at),
+        },
+    }))
+}
+
+pub async fn certify_citizen(
+    State(service): State<Service>,
+    ActiveMember(caller): ActiveMember,
+    ClientChannel(channel): ClientChannel,
+    ApiJson(body): ApiJson<CitizenBody>,
+) -> Result<impl IntoResponse, Failure> {
+    let form = CitizenForm {
+        consent: body.consent.map(Into::into),
+        name: body.name,
+        rrn: body.rrn,
+        guardian: body.guardian.map(Into::into),
+    };
+    Ok(certified(service.certify_citizen(caller, form, channel).await?))
+}
+
+pub async fn certify_student(
+    State(service): State<Service>,
+    ActiveMember(caller): ActiveMember,
+    ClientChannel(channel): ClientChannel,
+    ApiJson(body): ApiJson<StudentBody>,
+) -> Result<impl IntoResponse, Failure> {
+    let form = StudentForm {
+        consent: body.consent.map(Into::into),
+        dls_name: body.dls_name,
+        dls_id: body.dls_id,
+        dls_password: body.dls_password,
+        guardian: body.guardian.map(Into::into),
+    };
+    Ok(certified(service.certify_student(caller, form, channel).await?))
+}
