@@ -18,7 +18,8 @@ pub trait PasswordHasher: Send + Sync + 'static {
 
 /// A hash of no one's password, with the production parameters: a sign-in for an unknown username
 /// verifies against it, so it costs exactly the work of a wrong password and answers the same.
-pub const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$A4AWFKbLJHZLpoJo6ykH8Q$5MfetdFLlZuP7od8Fe1+P0iwrTMsIzZe23sE/F39i4A";
+pub const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$A4AWFKbLJHZLpoJo6ykH8Q$5MfetdFLlZuP7od8Fe1+P0iwrTMsIzZe23sE/F39i4A";
 
 /// argon2id, m = 19456 KiB, t = 2, p = 1 (OWASP Password Storage Cheat Sheet).
 pub struct Argon2id {

@@ -189,8 +189,10 @@ const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
 /// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>`.
 fn consent_write(member_id: &str, n: usize, consent: &RecordedConsent) -> Result<Write, StoreError> {
     let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let key = Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
-    let record = ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
+    let key =
+        Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
+    let record =
+        ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
     Ok(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent })
 }
 
@@ -543,7 +545,8 @@ impl Records {
             },
         ];
         if let Some(guardian) = &member.guardian {
-            writes.push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
+            writes
+                .push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
         }
         self.table.write(writes).await
     }
@@ -568,7 +571,11 @@ impl Records {
         result
     }
 
-    pub async fn login_failures(&self, username: &str, now: OffsetDateTime) -> Result<Option<LoginFailures>, StoreError> {
+    pub async fn login_failures(
+        &self,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<LoginFailures>, StoreError> {
         self.live(&login_key(username), now).await?.map(record_of).transpose()
     }
 

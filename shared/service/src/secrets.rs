@@ -167,7 +167,12 @@ mod tests {
     }
 
     fn ids() -> SecretIds {
-        SecretIds { identity: "identity".into(), pepper: "pepper".into(), idempotency: "idempotency".into(), token: "token".into() }
+        SecretIds {
+            identity: "identity".into(),
+            pepper: "pepper".into(),
+            idempotency: "idempotency".into(),
+            token: "token".into(),
+        }
     }
 
     #[tokio::test]

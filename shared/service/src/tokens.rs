@@ -50,9 +50,8 @@ pub fn verify_access(key: &SecretKey, token: &str, now: OffsetDateTime) -> Optio
     // Expiry follows the service's clock, not the machine's: checked below.
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(key.expose()), &validation)
-        .ok()?
-        .claims;
+    let claims =
+        jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(key.expose()), &validation).ok()?.claims;
     (now.unix_timestamp() < claims.exp).then_some(claims)
 }
 

@@ -80,8 +80,9 @@ impl Service {
     /// `POST /v1/members/me/password`: the new password's rules, then the current password (a wrong
     /// one counts toward the lockout); success ends every session of the member, this one too.
     pub async fn change_password(&self, caller: Caller, current: Password, new: &str) -> Result<(), Failure> {
-        let new = Password::parse(new, Some(&caller.member.username))
-            .map_err(|codes| Failure::WeakPassword(codes.into_iter().map(|c| FieldError::new("/newPassword", c)).collect()))?;
+        let new = Password::parse(new, Some(&caller.member.username)).map_err(|codes| {
+            Failure::WeakPassword(codes.into_iter().map(|c| FieldError::new("/newPassword", c)).collect())
+        })?;
         self.check_password(&caller.member, current).await?;
         self.set_password(caller.member, new).await
     }

@@ -40,7 +40,9 @@ fn lockout_name(raw: &str) -> String {
 impl Service {
     async fn verify_password(&self, password: Password, phc: String) -> Result<bool, Failure> {
         let hasher = self.hasher.clone();
-        tokio::task::spawn_blocking(move || hasher.verify(&password, &phc)).await.map_err(|e| Failure::Internal(Box::new(e)))
+        tokio::task::spawn_blocking(move || hasher.verify(&password, &phc))
+            .await
+            .map_err(|e| Failure::Internal(Box::new(e)))
     }
 
     /// Fails with `auth.locked` while the username has used up its failures in the current window.
@@ -98,7 +100,12 @@ impl Service {
         Ok(self.tokens(&member, &session, refresh_token, now))
     }
 
-    async fn open_session(&self, member: &MemberRecord, scope: Scope, now: OffsetDateTime) -> Result<SessionRecord, Failure> {
+    async fn open_session(
+        &self,
+        member: &MemberRecord,
+        scope: Scope,
+        now: OffsetDateTime,
+    ) -> Result<SessionRecord, Failure> {
         let session = SessionRecord {
             session_id: random_id(),
             member_id: member.member_id.clone(),
@@ -128,7 +135,13 @@ impl Service {
         issue_access(&self.keys.current().token_signing, &claims)
     }
 
-    fn tokens(&self, member: &MemberRecord, session: &SessionRecord, refresh_token: String, now: OffsetDateTime) -> Tokens {
+    fn tokens(
+        &self,
+        member: &MemberRecord,
+        session: &SessionRecord,
+        refresh_token: String,
+        now: OffsetDateTime,
+    ) -> Tokens {
         let refresh_expires = session.refresh_expires_at.unwrap_or(now);
         Tokens {
             access_token: self.access_token(member, session, now),

@@ -104,7 +104,10 @@ pub struct SignInBody {
     password: SecretString,
 }
 
-pub async fn sign_in(State(service): State<Service>, ApiJson(body): ApiJson<SignInBody>) -> Result<impl IntoResponse, Failure> {
+pub async fn sign_in(
+    State(service): State<Service>,
+    ApiJson(body): ApiJson<SignInBody>,
+) -> Result<impl IntoResponse, Failure> {
     let password = Password::presented(body.password.expose_secret());
     let tokens = service.sign_in(&body.username, password).await?;
     Ok(Json(tokens_body(tokens)))
@@ -116,12 +119,18 @@ pub struct RefreshBody {
     refresh_token: SecretString,
 }
 
-pub async fn refresh(State(service): State<Service>, ApiJson(body): ApiJson<RefreshBody>) -> Result<impl IntoResponse, Failure> {
+pub async fn refresh(
+    State(service): State<Service>,
+    ApiJson(body): ApiJson<RefreshBody>,
+) -> Result<impl IntoResponse, Failure> {
     let tokens = service.refresh(body.refresh_token.expose_secret()).await?;
     Ok(Json(tokens_body(tokens)))
 }
 
-pub async fn sign_out(State(service): State<Service>, AnyMember(caller): AnyMember) -> Result<impl IntoResponse, Failure> {
+pub async fn sign_out(
+    State(service): State<Service>,
+    AnyMember(caller): AnyMember,
+) -> Result<impl IntoResponse, Failure> {
     service.sign_out(caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -194,7 +203,10 @@ pub async fn renew_consent(
     Ok(Json(json!({ "consentRenewalDue": instant(due) })))
 }
 
-pub async fn withdraw(State(service): State<Service>, AnyMember(caller): AnyMember) -> Result<impl IntoResponse, Failure> {
+pub async fn withdraw(
+    State(service): State<Service>,
+    AnyMember(caller): AnyMember,
+) -> Result<impl IntoResponse, Failure> {
     service.withdraw(caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
