@@ -3,10 +3,11 @@
 use membership_domain::member::{standing, Standing};
 use membership_domain::password::Password;
 use membership_domain::username::Username;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::{Failure, Service};
-use crate::keys::{random_id, token_hash};
+use crate::keys::{hex, random_id, token_hash};
 use crate::passwords::DECOY_HASH;
 use crate::records::{MemberRecord, SessionRecord, LOCKOUT_WINDOW};
 use crate::store::StoreError;
@@ -32,9 +33,14 @@ pub struct Caller {
     pub scope: Scope,
 }
 
-/// How a member's username is looked up for the lockout: as typed, folded like a username.
+/// The name a sign-in counts failures under: the username, folded to lower case. A name that breaks
+/// the username rule holds no member but locks the same way, under `~<SHA-256>` (never a username):
+/// as typed it may exceed a store key, or be a password typed into the wrong field.
 fn lockout_name(raw: &str) -> String {
-    Username::parse(raw).map(|u| u.as_str().to_owned()).unwrap_or_else(|_| raw.to_ascii_lowercase())
+    match Username::parse(raw) {
+        Ok(username) => username.as_str().to_owned(),
+        Err(_) => format!("~{}", hex(&Sha256::digest(raw.to_lowercase().as_bytes()))),
+    }
 }
 
 impl Service {
@@ -45,26 +51,34 @@ impl Service {
             .map_err(|e| Failure::Internal(Box::new(e)))
     }
 
-    /// Fails with `auth.locked` while the username has used up its failures in the current window.
-    pub(crate) async fn check_lockout(&self, username: &str, now: OffsetDateTime) -> Result<(), Failure> {
+    /// Takes one of the username's attempts in the current window before any password is checked: it
+    /// counts as a failure until a success resets the count, so guesses sent all at once cannot
+    /// outrun the lockout. Fails with `auth.locked` once the window's failures are used up.
+    pub(crate) async fn take_attempt(&self, username: &str, now: OffsetDateTime) -> Result<(), Failure> {
+        let locked = |window_start: OffsetDateTime| {
+            let seconds = (window_start + LOCKOUT_WINDOW - now).whole_seconds().max(1) as u64;
+            Failure::Locked { retry_after_seconds: seconds }
+        };
+        // A locked username is answered from a read, without counting further.
         if let Some(failures) = self.records.login_failures(username, now).await? {
-            let ends = failures.window_start + LOCKOUT_WINDOW;
-            if failures.count >= LOCKOUT_AFTER && now < ends {
-                let seconds = (ends - now).whole_seconds().max(1) as u64;
-                return Err(Failure::Locked { retry_after_seconds: seconds });
+            if failures.count >= LOCKOUT_AFTER && now < failures.window_start + LOCKOUT_WINDOW {
+                return Err(locked(failures.window_start));
             }
+        }
+        let failures = self.records.record_login_failure(username, now).await?;
+        if failures.count > LOCKOUT_AFTER {
+            return Err(locked(failures.window_start));
         }
         Ok(())
     }
 
-    /// Checks a member's password, counting a failure toward the username's lockout.
+    /// Checks a member's password; the attempt counts toward the username's lockout.
     pub(crate) async fn check_password(&self, member: &MemberRecord, password: Password) -> Result<(), Failure> {
         let now = self.clock.now();
-        self.check_lockout(member.username.as_str(), now).await?;
+        self.take_attempt(member.username.as_str(), now).await?;
         if self.verify_password(password, member.password_hash.clone()).await? {
             Ok(())
         } else {
-            self.records.record_login_failure(member.username.as_str(), now).await?;
             Err(Failure::InvalidCredentials)
         }
     }
@@ -74,7 +88,7 @@ impl Service {
     pub async fn sign_in(&self, username: &str, password: Password) -> Result<Tokens, Failure> {
         let now = self.clock.now();
         let name = lockout_name(username);
-        self.check_lockout(&name, now).await?;
+        self.take_attempt(&name, now).await?;
         let member = match Username::parse(username) {
             Ok(username) => self.records.member_by_username(username.as_str(), now).await?,
             Err(_) => None,
@@ -83,7 +97,6 @@ impl Service {
         let phc = member.as_ref().map_or_else(|| DECOY_HASH.to_owned(), |m| m.password_hash.clone());
         let matches = self.verify_password(password, phc).await?;
         let Some(member) = member.filter(|_| matches) else {
-            self.records.record_login_failure(&name, now).await?;
             return Err(Failure::InvalidCredentials);
         };
         self.records.clear_login_failures(&name).await?;
