@@ -98,7 +98,7 @@ pub struct ClaimRecord {
     pub retired: bool,
 }
 
-/// One consent answer in a member's history (`MEMBER#<id>` / `CONSENT#<at>#<n>#<document>`).
+/// One consent answer in a member's history (`MEMBER#<id>` / `CONSENT#<at>#<version>#<n>#<document>`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentHistoryRecord {
@@ -186,11 +186,13 @@ fn used_result_key(transaction_id: &str) -> Key {
 /// How long a used-result marker outlives the result itself.
 const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
 
-/// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>`.
-fn consent_write(member_id: &str, n: usize, consent: &RecordedConsent) -> Result<Write, StoreError> {
+/// One answer of a member's consent history, as a write: `CONSENT#<at>#<version>#<n>#<document>`.
+/// `version` is the member version saved with the answers, so answers given within one second (a
+/// renewal right after sign-up, a refusal then an agreement) each keep their own item.
+fn consent_write(member_id: &str, version: u64, n: usize, consent: &RecordedConsent) -> Result<Write, StoreError> {
     let at = consent.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let key =
-        Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{n:03}#{}", consent.answer.document.as_str()));
+    let document = consent.answer.document.as_str();
+    let key = Key::new(format!("MEMBER#{member_id}"), format!("CONSENT#{at}#{version:010}#{n:03}#{document}"));
     let record =
         ConsentHistoryRecord { answer: consent.answer.clone(), at: consent.at, channel: consent.channel.clone() };
     Ok(Write::Put { item: item_of(&key, &record, None)?, condition: Condition::Absent })
@@ -292,7 +294,7 @@ impl Records {
             writes.push(Write::Put { item, condition: Condition::Absent });
         }
         for (n, consent) in new.consents.iter().enumerate() {
-            writes.push(consent_write(id, n, consent)?);
+            writes.push(consent_write(id, member.version, n, consent)?);
         }
         match self.table.write(writes).await {
             Ok(()) => Ok(()),
@@ -497,7 +499,7 @@ impl Records {
             condition: Condition::Version(expected),
         }];
         for (n, consent) in consents.iter().enumerate() {
-            writes.push(consent_write(&member.member_id, n, consent)?);
+            writes.push(consent_write(&member.member_id, member.version, n, consent)?);
         }
         let result = self.table.write(writes).await;
         if result.is_err() {

@@ -131,10 +131,18 @@ impl Service {
         let recorded: Vec<RecordedConsent> =
             answers.into_iter().map(|answer| RecordedConsent { answer, at: now, channel: channel.clone() }).collect();
         let mut member = caller.member;
-        if missing.is_empty() {
-            member.consent_renewed_at = now;
+        for attempt in 0..3 {
+            if missing.is_empty() {
+                member.consent_renewed_at = now;
+            }
+            match self.records.save_member_with_consents(&mut member, &recorded).await {
+                Ok(()) => break,
+                Err(StoreError::ConditionFailed { .. }) if attempt < 2 => {
+                    member = self.records.member(&member.member_id).await?.ok_or(Failure::TokenInvalid)?;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
-        self.records.save_member_with_consents(&mut member, &recorded).await?;
         if !missing.is_empty() {
             return Err(Failure::ConsentRequired { missing });
         }
