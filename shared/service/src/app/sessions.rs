@@ -65,7 +65,16 @@ impl Service {
                 return Err(locked(failures.window_start));
             }
         }
-        let failures = self.records.record_login_failure(username, now).await?;
+        let failures = match self.records.record_login_failure(username, now).await {
+            Ok(failures) => failures,
+            // The count moved under every retry: as many other attempts were counted meanwhile,
+            // so guesses are arriving at once and the lock has most likely been reached.
+            Err(StoreError::Conflict) => match self.records.login_failures(username, now).await? {
+                Some(failures) if failures.count >= LOCKOUT_AFTER => return Err(locked(failures.window_start)),
+                _ => return Err(StoreError::Conflict.into()),
+            },
+            Err(error) => return Err(error.into()),
+        };
         if failures.count > LOCKOUT_AFTER {
             return Err(locked(failures.window_start));
         }
