@@ -3,9 +3,15 @@
 mod conventions;
 mod expiry;
 mod idempotency;
+mod lifecycle;
+mod members;
+mod privacy;
 mod races;
+mod recovery;
 mod reference;
+mod sessions;
 mod signup;
 mod signup_identity;
 mod signup_member;
 mod smoke;
+mod withdrawal;
