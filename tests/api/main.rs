@@ -2,15 +2,21 @@
 
 mod certification_smoke;
 mod conventions;
+mod dormancy;
 mod expiry;
 mod faults;
 mod idempotency;
 mod lifecycle;
+mod members;
+mod privacy;
 mod purge_cost;
 mod races;
+mod recovery;
 mod reference;
+mod sessions;
 mod signup;
 mod signup_identity;
 mod signup_member;
 mod simulators;
 mod smoke;
+mod withdrawal;

@@ -2,8 +2,9 @@
 //! function builds from the same route table) on a loopback port, and a client that speaks HTTP to it.
 #![forbid(unsafe_code)]
 
+use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use membership::local::{LocalApp, LocalOptions};
 use membership::store::dynamodb::DynamoTable;
@@ -189,6 +190,14 @@ impl TestApp {
         Call { app: self, request: self.client.request(method, format!("{}{path}", self.base)) }
     }
 
+    pub fn patch(&self, path: &str) -> Call<'_> {
+        self.request(reqwest::Method::PATCH, path)
+    }
+
+    pub fn delete(&self, path: &str) -> Call<'_> {
+        self.request(reqwest::Method::DELETE, path)
+    }
+
     /// A provider result from the simulated identity provider.
     pub async fn identity_result(&self, method: &str, name: &str, birth_date: &str, di: Option<&str>) -> String {
         let mut body = json!({ "method": method, "name": name, "birthDate": birth_date });
@@ -203,6 +212,14 @@ impl TestApp {
     pub async fn advance_clock(&self, seconds: i64) {
         let response = self.post("/_sim/clock").json(&json!({ "advanceSeconds": seconds })).send().await;
         assert_eq!(response.status, 200, "{}", response.text);
+    }
+
+    /// Moves the server's clock forward to `at` plus `seconds` (nothing if that is already past).
+    pub async fn advance_clock_to(&self, at: OffsetDateTime, seconds: i64) {
+        let step = (at - self.now().await).whole_seconds() + seconds;
+        if step > 0 {
+            self.advance_clock(step).await;
+        }
     }
 
     /// The server's clock, read through the simulator without moving it.
@@ -349,9 +366,54 @@ impl TestApp {
         created.body
     }
 
+    /// `POST /v1/sessions`.
+    pub async fn sign_in(&self, username: &str, password: &str) -> TestResponse {
+        self.post("/v1/sessions").json(&json!({ "username": username, "password": password })).send().await
+    }
+
+    /// A sign-in that must succeed; the client's tokens.
+    pub async fn signed_in(&self, username: &str, password: &str) -> SignedIn {
+        let response = self.sign_in(username, password).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        SignedIn::from_body(&response.body)
+    }
+
+    /// `POST /v1/sessions/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> TestResponse {
+        self.post("/v1/sessions/refresh").json(&json!({ "refreshToken": refresh_token })).send().await
+    }
+
+    /// `GET /v1/members/me` with `access_token`.
+    pub async fn me(&self, access_token: &str) -> TestResponse {
+        self.get("/v1/members/me").bearer(access_token).send().await
+    }
+
+    /// Whether `GET /v1/usernames/{username}` calls the name available.
+    pub async fn username_available(&self, username: &str) -> bool {
+        let response = self.get(&format!("/v1/usernames/{username}")).send().await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.body["available"].as_bool().expect("available")
+    }
+
     /// Every item in the store, for tests that look at what was kept.
     pub async fn dump(&self) -> Vec<Item> {
         self.store.dump().await
+    }
+}
+
+/// What a client keeps after signing in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl SignedIn {
+    pub fn from_body(body: &Value) -> Self {
+        Self {
+            access: body["accessToken"].as_str().expect("accessToken").to_owned(),
+            refresh: body["refreshToken"].as_str().expect("refreshToken").to_owned(),
+        }
     }
 }
 
@@ -430,6 +492,49 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(LocalOptions { table: Arc::new(MemoryTable::new()), ..LocalOptions::default() }).await
 }
 
+/// Every log line of this test binary so far: the service's JSON lines, as `telemetry::init` writes
+/// them to stdout in production, captured here instead.
+pub fn captured_logs() -> String {
+    capture_logs();
+    String::from_utf8_lossy(&log_buffer().lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+fn log_buffer() -> &'static Mutex<Vec<u8>> {
+    static BUFFER: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    BUFFER.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Installs, once per test binary, the one global subscriber, writing into the buffer.
+fn capture_logs() {
+    static SUBSCRIBER: OnceLock<()> = OnceLock::new();
+    SUBSCRIBER.get_or_init(|| {
+        // The format of `membership::telemetry::init`, at its default level.
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_target(false)
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_writer(|| CapturedLog)
+            .try_init();
+    });
+}
+
+/// Appends what the subscriber writes (one whole line per write) to the buffer.
+struct CapturedLog;
+
+impl Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        log_buffer().lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Serves the local router with `options`, its table replaced by the test store.
 pub async fn spawn_app_with(options: LocalOptions) -> TestApp {
     spawn_app_wrapped(options, |table| table).await
@@ -438,12 +543,14 @@ pub async fn spawn_app_with(options: LocalOptions) -> TestApp {
 /// Serves the local router with `options`, over the test store as `wrap` wraps it (to inject
 /// faults, or to count calls); `dump()` still reads the store itself.
 pub async fn spawn_app_wrapped(options: LocalOptions, wrap: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table>) -> TestApp {
+    capture_logs();
     serve(options, TestStore::new().await, wrap).await
 }
 
 /// Serves the local router with `options` on the embedded store, whatever store the run tests:
 /// for tests of the simulators and upstream adapters, which never touch the table.
 pub async fn spawn_app_in_memory(options: LocalOptions) -> TestApp {
+    capture_logs();
     serve(options, TestStore::Memory(Arc::new(MemoryTable::new())), |table| table).await
 }
 
@@ -454,6 +561,7 @@ async fn serve(
     store: TestStore,
     wrap: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table>,
 ) -> TestApp {
+    capture_logs();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
     let address = listener.local_addr().expect("address");
     let upstream_base = options.upstream_base.clone().or_else(|| Some(format!("http://{address}")));

@@ -120,7 +120,7 @@ pub struct ClaimRecord {
     pub retired: bool,
 }
 
-/// One consent answer in a member's history (`MEMBER#<id>` / `CONSENT#<at>#<n>#<document>`).
+/// One consent answer in a member's history (`MEMBER#<id>` / `CONSENT#<at>#<version>#<n>#<document>`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentHistoryRecord {
@@ -667,6 +667,29 @@ impl Records {
             let item = item_of(&key, &next, Some(next.window_start + LOCKOUT_WINDOW))?;
             match self.table.write(vec![Write::Put { item, condition }]).await {
                 Ok(()) => return Ok(next),
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    /// Takes back one counted failure (an attempt that got no answer); the last one removes the count.
+    pub async fn return_login_failure(&self, username: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        let key = login_key(username);
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some(f) = self.live(&key, now).await?.map(record_of::<LoginFailures>).transpose()? else {
+                return Ok(());
+            };
+            let write = if f.count <= 1 {
+                Write::Delete { key: key.clone(), condition: Condition::Version(f.version) }
+            } else {
+                let next = LoginFailures { count: f.count - 1, window_start: f.window_start, version: f.version + 1 };
+                let item = item_of(&key, &next, Some(next.window_start + LOCKOUT_WINDOW))?;
+                Write::Put { item, condition: Condition::Version(f.version) }
+            };
+            match self.table.write(vec![write]).await {
+                Ok(()) => return Ok(()),
                 Err(StoreError::ConditionFailed { .. }) => continue,
                 Err(error) => return Err(error),
             }

@@ -88,7 +88,9 @@ impl Service {
         })?;
         self.check_password(&caller.member, current).await?;
         let event = AuditEvent::new(&caller.member.member_id, "password.changed", self.clock.now());
-        self.set_password(caller.member, new, None).await?;
+        let username = caller.member.username.clone();
+        let changed = self.set_password(caller.member, new, None).await;
+        self.give_back_attempt(username.as_str(), changed).await?;
         self.records.audit(event).await;
         Ok(())
     }
@@ -149,11 +151,19 @@ impl Service {
         let recorded: Vec<RecordedConsent> =
             answers.into_iter().map(|answer| RecordedConsent { answer, at: now, channel: channel.clone() }).collect();
         let mut member = caller.member;
-        if missing.is_empty() {
-            member.consent_renewed_at = now;
-            member.dormant_recorded_at = None;
+        for attempt in 0..3 {
+            if missing.is_empty() {
+                member.consent_renewed_at = now;
+                member.dormant_recorded_at = None;
+            }
+            match self.records.save_member_with_consents(&mut member, &recorded).await {
+                Ok(()) => break,
+                Err(StoreError::ConditionFailed { index: Some(0) }) if attempt < 2 => {
+                    member = self.records.member(&member.member_id).await?.ok_or(Failure::TokenInvalid)?;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
-        self.records.save_member_with_consents(&mut member, &recorded).await?;
         for consent in &recorded {
             let event = AuditEvent::new(&member.member_id, "consent.recorded", now)
                 .with("document", consent.answer.document.as_str())

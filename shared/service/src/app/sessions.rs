@@ -3,11 +3,12 @@
 use membership_domain::member::{standing, Standing};
 use membership_domain::password::Password;
 use membership_domain::username::Username;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
-use crate::keys::{random_id, token_hash};
+use crate::keys::{hex, random_id, token_hash};
 use crate::passwords::DECOY_HASH;
 use crate::records::{MemberRecord, SessionRecord, LOCKOUT_WINDOW};
 use crate::store::StoreError;
@@ -50,9 +51,14 @@ fn new_session(member: &MemberRecord, scope: Scope, now: OffsetDateTime) -> Sess
     }
 }
 
-/// How a member's username is looked up for the lockout: as typed, folded like a username.
+/// The name a sign-in counts failures under: the username, folded to lower case. A name that breaks
+/// the username rule holds no member but locks the same way, under `~<SHA-256>` (never a username):
+/// as typed it may exceed a store key, or be a password typed into the wrong field.
 fn lockout_name(raw: &str) -> String {
-    Username::parse(raw).map(|u| u.as_str().to_owned()).unwrap_or_else(|_| raw.to_ascii_lowercase())
+    match Username::parse(raw) {
+        Ok(username) => username.as_str().to_owned(),
+        Err(_) => format!("~{}", hex(&Sha256::digest(raw.to_lowercase().as_bytes()))),
+    }
 }
 
 impl Service {
@@ -63,31 +69,55 @@ impl Service {
             .map_err(|e| Failure::Internal(Box::new(e)))
     }
 
-    /// Fails with `auth.locked` while the username has used up its failures in the current window;
-    /// otherwise tells whether failures are counted that a success must clear.
-    pub(crate) async fn check_lockout(&self, username: &str, now: OffsetDateTime) -> Result<bool, Failure> {
-        match self.records.login_failures(username, now).await? {
-            Some(failures) => {
-                let ends = failures.window_start + LOCKOUT_WINDOW;
-                if failures.count >= LOCKOUT_AFTER && now < ends {
-                    let seconds = (ends - now).whole_seconds().max(1) as u64;
-                    return Err(Failure::Locked { retry_after_seconds: seconds });
-                }
-                Ok(true)
+    /// Takes one of the username's attempts in the current window before any password is checked: it
+    /// counts as a failure until a success resets the count, so guesses sent all at once cannot
+    /// outrun the lockout. Fails with `auth.locked` once the window's failures are used up.
+    pub(crate) async fn take_attempt(&self, username: &str, now: OffsetDateTime) -> Result<(), Failure> {
+        let locked = |window_start: OffsetDateTime| {
+            let seconds = (window_start + LOCKOUT_WINDOW - now).whole_seconds().max(1) as u64;
+            Failure::Locked { retry_after_seconds: seconds }
+        };
+        // A locked username is answered from a read, without counting further.
+        if let Some(failures) = self.records.login_failures(username, now).await? {
+            if failures.count >= LOCKOUT_AFTER && now < failures.window_start + LOCKOUT_WINDOW {
+                return Err(locked(failures.window_start));
             }
-            None => Ok(false),
         }
+        let failures = match self.records.record_login_failure(username, now).await {
+            Ok(failures) => failures,
+            // The count moved under every retry: as many other attempts were counted meanwhile,
+            // so guesses are arriving at once and the lock has most likely been reached.
+            Err(StoreError::Conflict) => match self.records.login_failures(username, now).await? {
+                Some(failures) if failures.count >= LOCKOUT_AFTER => return Err(locked(failures.window_start)),
+                _ => return Err(StoreError::Conflict.into()),
+            },
+            Err(error) => return Err(error.into()),
+        };
+        if failures.count > LOCKOUT_AFTER {
+            return Err(locked(failures.window_start));
+        }
+        Ok(())
     }
 
-    /// Checks a member's password, counting a failure toward the username's lockout.
+    /// Gives back an attempt whose request got no answer but 5xx (the store failed after it was
+    /// taken): a fault is no failed sign-in. Best effort: if the store fails again, it stays counted.
+    pub(crate) async fn give_back_attempt<T>(&self, username: &str, result: Result<T, Failure>) -> Result<T, Failure> {
+        if matches!(result, Err(Failure::Unavailable(_) | Failure::Internal(_))) {
+            if let Err(error) = self.records.return_login_failure(username, self.clock.now()).await {
+                tracing::warn!(error = %error, "sign-in attempt left counted after a store fault");
+            }
+        }
+        result
+    }
+
+    /// Checks a member's password; the attempt counts toward the username's lockout.
     pub(crate) async fn check_password(&self, member: &MemberRecord, password: Password) -> Result<(), Failure> {
         let now = self.clock.now();
-        self.check_lockout(member.username.as_str(), now).await?;
-        if self.verify_password(password, member.password_hash.clone()).await? {
-            Ok(())
-        } else {
-            self.records.record_login_failure(member.username.as_str(), now).await?;
-            Err(Failure::InvalidCredentials)
+        self.take_attempt(member.username.as_str(), now).await?;
+        let verified = self.verify_password(password, member.password_hash.clone()).await;
+        match self.give_back_attempt(member.username.as_str(), verified).await? {
+            true => Ok(()),
+            false => Err(Failure::InvalidCredentials),
         }
     }
 
@@ -96,7 +126,18 @@ impl Service {
     pub async fn sign_in(&self, username: &str, password: Password) -> Result<Tokens, Failure> {
         let now = self.clock.now();
         let name = lockout_name(username);
-        let failures_counted = self.check_lockout(&name, now).await?;
+        self.take_attempt(&name, now).await?;
+        let result = self.sign_in_counted(&name, username, password, now).await;
+        self.give_back_attempt(&name, result).await
+    }
+
+    async fn sign_in_counted(
+        &self,
+        name: &str,
+        username: &str,
+        password: Password,
+        now: OffsetDateTime,
+    ) -> Result<Tokens, Failure> {
         let member = match Username::parse(username) {
             Ok(username) => self.records.member_by_username(username.as_str(), now).await?,
             Err(_) => None,
@@ -107,7 +148,6 @@ impl Service {
         let member = match member {
             Some(member) if matches => member,
             other => {
-                self.records.record_login_failure(&name, now).await?;
                 if let Some(member) = other {
                     self.records.audit(AuditEvent::new(&member.member_id, "signin.failed", now)).await;
                 }
@@ -122,11 +162,8 @@ impl Service {
             session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
             token
         });
-        // The session and the end of the failure count, at once.
-        let mut writes = vec![self.records.session_create_write(&session)?];
-        if failures_counted {
-            writes.push(self.records.clear_login_write(&name));
-        }
+        // The session and the end of the failure count (this attempt's included), at once.
+        let writes = vec![self.records.session_create_write(&session)?, self.records.clear_login_write(name)];
         self.records.commit(writes).await?;
         self.records.audit(AuditEvent::new(&member.member_id, "signin.succeeded", now)).await;
         match refresh_token {

@@ -48,13 +48,13 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
     let (parts, body) = request.into_parts();
     let keys = service.keys.current();
     let scope = match super::extract::bearer(&parts) {
-        // A member's retries may carry a refreshed access token: the member is the caller.
-        Some(token) if route.starts_with("/v1/members/") => {
-            match crate::tokens::verify_access(&keys.token_signing, &token, service.clock.now()) {
-                Some(claims) => format!("member:{}", claims.sub),
-                None => token_hash(&token),
-            }
-        }
+        // A member's retries may carry a refreshed access token: the member is the caller. A token
+        // that no longer authenticates (expired, signed out, password changed) gets no saved answer:
+        // the route refuses it.
+        Some(token) if route.starts_with("/v1/members/") => match service.authenticate(&token, true).await {
+            Ok(caller) => format!("member:{}", caller.member.member_id),
+            Err(_) => return next.run(Request::from_parts(parts, body)).await,
+        },
         Some(token) => token_hash(&token),
         None => String::new(),
     };

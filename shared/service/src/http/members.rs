@@ -140,15 +140,21 @@ pub async fn me(State(service): State<Service>, AnyMember(caller): AnyMember) ->
     Ok(Json(member_body(&view, service.clock.now())))
 }
 
+/// A field left out stays as it is; `null` would read as clearing it, which no contact field allows.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PatchBody {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     email: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     phone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     home_library: Option<String>,
+}
+
+/// A field that, when sent, holds a string (`null` is a wrong type, not "absent").
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
 }
 
 pub async fn change_contact(
