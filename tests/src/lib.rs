@@ -548,9 +548,9 @@ pub async fn spawn_app_wrapped(options: LocalOptions, wrap: impl FnOnce(Arc<dyn 
 }
 
 /// Serves the local router with `options` on the embedded store, whatever store the run tests:
-/// for tests of the simulators and upstream adapters, which never touch the table.
+/// for tests of the simulators and upstream adapters, which never touch the table. It installs no
+/// log capture, so such a test binary may install its own subscriber.
 pub async fn spawn_app_in_memory(options: LocalOptions) -> TestApp {
-    capture_logs();
     serve(options, TestStore::Memory(Arc::new(MemoryTable::new())), |table| table).await
 }
 
@@ -561,7 +561,6 @@ async fn serve(
     store: TestStore,
     wrap: impl FnOnce(Arc<dyn Table>) -> Arc<dyn Table>,
 ) -> TestApp {
-    capture_logs();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
     let address = listener.local_addr().expect("address");
     let upstream_base = options.upstream_base.clone().or_else(|| Some(format!("http://{address}")));
