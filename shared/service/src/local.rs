@@ -1,5 +1,5 @@
-//! The whole service on one machine: every route, the embedded store and the simulators, as the
-//! `local-api` binary and the API tests run it.
+//! The whole service on one machine: every route, the embedded store, the simulators and the
+//! OpenAPI documents, as the `local-api` binary and the API tests run it.
 
 use std::sync::Arc;
 
@@ -83,7 +83,8 @@ impl LocalApp {
             keys,
         };
         let simulators = Simulators { provider, clock: clock.clone(), di_key: SecretKey::random() };
-        let router = finish(routes(service.clone(), &Function::ALL).merge(simulators.routes()));
+        let router =
+            finish(routes(service.clone(), &Function::ALL).merge(simulators.routes()).merge(crate::openapi::routes()));
         Self { router, service, clock }
     }
 }
