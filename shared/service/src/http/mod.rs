@@ -57,6 +57,10 @@ const fn route(method: Method, path: &'static str, function: Function) -> Route 
     Route { method, path, function }
 }
 
+/// The function behind API Gateway's catch-all route (`$default`): what matches no route of the
+/// table reaches it, and its router answers problem+json 404 / 405 like every other.
+pub const CATCH_ALL: Function = Function::StartSignup;
+
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
 pub static ROUTES: [Route; 8] = [
@@ -96,7 +100,17 @@ pub fn routes(service: Service, functions: &[Function]) -> Router {
 
 /// The router one Lambda function runs.
 pub fn function_router(service: Service, function: Function) -> Router {
-    finish(routes(service, &[function]))
+    let mut router = routes(service, &[function]);
+    if function == CATCH_ALL {
+        // Behind API Gateway a method no route has reaches the catch-all even on another function's
+        // path: knowing those paths, without a method, it answers 405 there and 404 elsewhere.
+        let own: Vec<&str> = ROUTES.iter().filter(|r| r.function == function).map(|r| r.path).collect();
+        let mut others: Vec<&str> = ROUTES.iter().map(|r| r.path).filter(|path| !own.contains(path)).collect();
+        others.sort_unstable();
+        others.dedup();
+        router = others.into_iter().fold(router, |router, path| router.route(path, MethodRouter::new()));
+    }
+    finish(router)
 }
 
 /// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no
