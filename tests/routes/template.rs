@@ -205,7 +205,7 @@ fn every_function_may_touch_only_its_table_and_the_secrets_it_reads() {
             "{}: GetSecretValue exactly on the secrets it is configured with",
             function.logical_id
         );
-        assert!(table_actions.contains("dynamodb:GetItem"), "{}: every function reads the table", function.logical_id);
+        assert!(!table_actions.is_empty(), "{}: every function uses the table", function.logical_id);
     }
 }
 
