@@ -52,6 +52,13 @@ fn events() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Whether `path` is an instance of the route pattern `pattern` (`{parameter}` matches a segment).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (pattern, path): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len()
+        && pattern.iter().zip(&path).all(|(expected, actual)| expected.starts_with('{') || expected == actual)
+}
+
 fn function_named(name: &str) -> Function {
     *Function::ALL.iter().find(|f| f.name() == name).unwrap_or_else(|| panic!("no function {name}"))
 }
@@ -131,6 +138,7 @@ async fn every_event_runs_through_its_functions_router() {
             .expect("routers do not fail");
 
         let status = response.status().as_u16();
+        let allow = response.headers().get("allow").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
@@ -149,6 +157,15 @@ async fn every_event_runs_through_its_functions_router() {
             event["requestContext"]["requestId"].as_str(),
             "events/{name}.json: x-request-id is API Gateway's request id"
         );
+        if status == 405 {
+            // RFC 9110: a 405 names the methods the resource has, whichever function serves them.
+            let mut methods: Vec<&str> =
+                ROUTES.iter().filter(|r| path_matches(r.path, &raw_path)).map(|r| r.method.as_str()).collect();
+            methods.sort_unstable();
+            let mut allowed: Vec<&str> = allow.as_deref().unwrap_or("").split(',').map(str::trim).collect();
+            allowed.sort_unstable();
+            assert_eq!(allowed, methods, "events/{name}.json: Allow of the 405");
+        }
         let expected_type = if expected_code.is_some() { "application/problem+json" } else { "application/json" };
         assert!(content_type.starts_with(expected_type), "events/{name}.json: content-type {content_type}");
 

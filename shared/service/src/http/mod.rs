@@ -15,7 +15,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::Response;
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, on, post, MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
@@ -103,14 +103,18 @@ pub fn function_router(service: Service, function: Function) -> Router {
     let mut router = routes(service, &[function]);
     if function == CATCH_ALL {
         // Behind API Gateway a method no route has reaches the catch-all even on another function's
-        // path: knowing those paths, without a method, it answers 405 there and 404 elsewhere.
-        let own: Vec<&str> = ROUTES.iter().filter(|r| r.function == function).map(|r| r.path).collect();
-        let mut others: Vec<&str> = ROUTES.iter().map(|r| r.path).filter(|path| !own.contains(path)).collect();
-        others.sort_unstable();
-        others.dedup();
-        router = others.into_iter().fold(router, |router, path| router.route(path, MethodRouter::new()));
+        // path: holding those routes too, it answers 405 there (with their methods in `Allow`) and
+        // 404 elsewhere. API Gateway sends it nothing those routes match.
+        for route in ROUTES.iter().filter(|r| r.function != function) {
+            let Ok(filter) = MethodFilter::try_from(route.method.clone()) else { continue };
+            router = router.route(route.path, on(filter, served_elsewhere));
+        }
     }
     finish(router)
+}
+
+async fn served_elsewhere() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found")
 }
 
 /// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no
