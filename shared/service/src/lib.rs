@@ -1,6 +1,6 @@
 //! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
 //! (`store`, `records`), upstream adapters (`identity_results`, `upstream`) and their local simulators
-//! (`sim`).
+//! (`sim`), and the OpenAPI documents the local server serves (`openapi`).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -12,6 +12,7 @@ pub mod identity_results;
 pub mod keys;
 pub mod lambda;
 pub mod local;
+pub mod openapi;
 pub mod passwords;
 pub mod records;
 pub mod secrets;

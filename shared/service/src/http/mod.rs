@@ -17,7 +17,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{delete, get, on, patch, post, MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
@@ -77,6 +77,10 @@ pub struct Route {
 const fn route(method: Method, path: &'static str, function: Function) -> Route {
     Route { method, path, function }
 }
+
+/// The function behind API Gateway's catch-all route (`$default`): what matches no route of the
+/// table reaches it, and its router answers problem+json 404 / 405 like every other.
+pub const CATCH_ALL: Function = Function::StartSignup;
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
@@ -145,7 +149,21 @@ pub fn routes(service: Service, functions: &[Function]) -> Router {
 
 /// The router one Lambda function runs.
 pub fn function_router(service: Service, function: Function) -> Router {
-    finish(routes(service, &[function]))
+    let mut router = routes(service, &[function]);
+    if function == CATCH_ALL {
+        // Behind API Gateway a method no route has reaches the catch-all even on another function's
+        // path: holding those routes too, it answers 405 there (with their methods in `Allow`) and
+        // 404 elsewhere. API Gateway sends it nothing those routes match.
+        for route in ROUTES.iter().filter(|r| r.function != function) {
+            let Ok(filter) = MethodFilter::try_from(route.method.clone()) else { continue };
+            router = router.route(route.path, on(filter, served_elsewhere));
+        }
+    }
+    finish(router)
+}
+
+async fn served_elsewhere() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found")
 }
 
 /// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no

@@ -1,0 +1,63 @@
+//! local-api serves the OpenAPI documents (never deployed): the public API at /openapi.json and
+//! the simulators at /_sim/openapi.json, and every simulator operation documented is served.
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use membership::local::{LocalApp, LocalOptions};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::sources;
+
+async fn get(app: &LocalApp, path: &str) -> (u16, String, Value) {
+    let request = Request::get(path).body(Body::empty()).expect("a request");
+    let response = app.router.clone().oneshot(request).await.expect("routers do not fail");
+    let status = response.status().as_u16();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("the body");
+    (status, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn local_api_serves_the_public_document_at_openapi_json() {
+    let app = LocalApp::new(LocalOptions::default());
+
+    let (status, content_type, body) = get(&app, "/openapi.json").await;
+
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("application/json"), "{content_type}");
+    assert_eq!(body["openapi"], "3.1.0");
+    assert_eq!(body, serde_json::from_str::<Value>(membership::openapi::PUBLIC).expect("JSON"));
+}
+
+#[tokio::test]
+async fn local_api_serves_the_simulators_document_and_every_operation_in_it() {
+    let app = LocalApp::new(LocalOptions::default());
+
+    let (status, _, body) = get(&app, "/_sim/openapi.json").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(body["openapi"], "3.1.0");
+    let operations = sources::openapi_endpoints(&body);
+    assert!(!operations.is_empty());
+    for (method, path) in operations {
+        assert!(path.starts_with("/_sim/"), "the simulators' document holds only /_sim/ routes: {path}");
+        // An empty object is refused by every simulator, but only by a route that exists.
+        let request = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("a method"))
+            .uri(&path)
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .expect("a request");
+        let response = app.router.clone().oneshot(request).await.expect("routers do not fail");
+        assert_eq!(response.status().as_u16(), 422, "{method} {path} is documented but not served as documented");
+    }
+}
+
+#[test]
+fn the_public_document_holds_no_simulator_or_local_route() {
+    let document: Value = serde_json::from_str(membership::openapi::PUBLIC).expect("JSON");
+    for (_, path) in sources::openapi_endpoints(&document) {
+        assert!(!path.starts_with("/_sim/") && path != "/openapi.json", "{path} is not public");
+    }
+}

@@ -1,0 +1,186 @@
+//! The API Gateway events in events/ (HTTP API, payload 2.0), one per route and two for the
+//! catch-all, each parsed by lambda_http and run through its function's router on an in-memory
+//! service, as `cargo lambda invoke <function> --data-file events/<file>` would run it. Every route
+//! needs an event, every event an expected answer, and the answer must be one the OpenAPI document
+//! lists for that operation, so none of them can rot.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use lambda_http::request::RequestContext;
+use membership::http::{function_router, Function, CATCH_ALL, ROUTES};
+use membership::local::{LocalApp, LocalOptions};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::sources;
+
+/// What each event answers on a fresh store: (status, problem code). The sign-up steps name a
+/// sign-up that does not exist.
+const EXPECTED: [(&str, u16, Option<&str>); 11] = [
+    ("start-signup.get-healthz", 200, None),
+    ("start-signup.get-terms", 200, None),
+    ("start-signup.get-libraries", 200, None),
+    ("start-signup.get-usernames", 200, None),
+    ("start-signup.post-signups", 201, None),
+    ("record-consent.post-signups-consents", 404, Some("signup.not_found")),
+    ("verify-identity.post-signups-identity", 404, Some("signup.not_found")),
+    ("complete-signup.post-signups-member", 404, Some("signup.not_found")),
+    ("start-signup.default-unknown-path", 404, Some("not_found")),
+    ("start-signup.default-wrong-method", 405, Some("method_not_allowed")),
+    // A method no route has on a path another function serves also reaches the catch-all.
+    ("start-signup.default-get-consents", 405, Some("method_not_allowed")),
+];
+
+/// The name an event of `method path` has: `<function>.<method>-<path segments without /v1 and
+/// parameters>`, e.g. `record-consent.post-signups-consents`.
+fn event_name(function: &str, method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != "v1" && !s.starts_with('{')).collect();
+    format!("{function}.{}-{}", method.to_ascii_lowercase(), segments.join("-"))
+}
+
+fn events() -> BTreeMap<String, String> {
+    let dir = sources::repo().join("events");
+    std::fs::read_dir(&dir)
+        .expect("events/ exists")
+        .map(|entry| entry.expect("events/ entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let name = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).expect("event file"))
+        })
+        .collect()
+}
+
+/// Whether `path` is an instance of the route pattern `pattern` (`{parameter}` matches a segment).
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (pattern, path): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len()
+        && pattern.iter().zip(&path).all(|(expected, actual)| expected.starts_with('{') || expected == actual)
+}
+
+fn function_named(name: &str) -> Function {
+    *Function::ALL.iter().find(|f| f.name() == name).unwrap_or_else(|| panic!("no function {name}"))
+}
+
+#[test]
+fn every_route_has_an_event_and_every_event_an_expected_answer() {
+    let events = events();
+    for route in ROUTES.iter() {
+        let name = event_name(route.function.name(), route.method.as_str(), route.path);
+        assert!(events.contains_key(&name), "{} {} has no event: add events/{name}.json", route.method, route.path);
+    }
+    for name in events.keys() {
+        assert!(
+            EXPECTED.iter().any(|(expected, ..)| expected == name),
+            "events/{name}.json has no expected answer in EXPECTED"
+        );
+    }
+    for (name, ..) in EXPECTED {
+        assert!(events.contains_key(name), "EXPECTED names events/{name}.json, which does not exist");
+    }
+}
+
+#[tokio::test]
+async fn every_event_runs_through_its_functions_router() {
+    let openapi: Value = serde_json::from_str(membership::openapi::PUBLIC).expect("the OpenAPI document");
+    let app = LocalApp::new(LocalOptions::default());
+
+    for (name, text) in events() {
+        let (function, _) = name.split_once('.').expect("events are named <function>.<route>");
+        let function = function_named(function);
+        let event: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{name}.json: {e}"));
+        let route_key = event["routeKey"].as_str().expect("routeKey").to_owned();
+        let raw_path = event["rawPath"].as_str().expect("rawPath").to_owned();
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("events/{name}.json: {e}"));
+        let method = request.method().as_str().to_owned();
+
+        // The event is what API Gateway sends for this route to this function.
+        match route_key.split_once(' ') {
+            None => {
+                assert_eq!(route_key, "$default", "events/{name}.json");
+                assert_eq!(function, CATCH_ALL, "events/{name}.json: the catch-all reaches {}", CATCH_ALL.name());
+            }
+            Some((key_method, key_path)) => {
+                let route = ROUTES
+                    .iter()
+                    .find(|r| r.method.as_str() == key_method && r.path == key_path)
+                    .unwrap_or_else(|| panic!("events/{name}.json: routeKey {route_key} is no route"));
+                assert_eq!(
+                    route.function, function,
+                    "events/{name}.json is named for the function serving {route_key}"
+                );
+                assert_eq!(method, key_method, "events/{name}.json: requestContext.http.method");
+                assert_eq!(name, event_name(function.name(), key_method, key_path));
+                let pattern: Vec<&str> = key_path.split('/').collect();
+                let actual: Vec<&str> = raw_path.split('/').collect();
+                assert_eq!(pattern.len(), actual.len(), "events/{name}.json: rawPath {raw_path} for {key_path}");
+                for (expected, segment) in pattern.iter().zip(&actual) {
+                    match expected.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                        Some(parameter) => assert_eq!(
+                            event["pathParameters"][parameter].as_str(),
+                            Some(*segment),
+                            "events/{name}.json: pathParameters.{parameter}"
+                        ),
+                        None => assert_eq!(expected, segment, "events/{name}.json: rawPath {raw_path}"),
+                    }
+                }
+            }
+        }
+        assert!(
+            matches!(request.extensions().get::<RequestContext>(), Some(RequestContext::ApiGatewayV2(_))),
+            "events/{name}.json is read as an HTTP API payload 2.0 event"
+        );
+
+        let response = function_router(app.service.clone(), function)
+            .oneshot(request.map(|body| Body::from(body.to_vec())))
+            .await
+            .expect("routers do not fail");
+
+        let status = response.status().as_u16();
+        let allow = response.headers().get("allow").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("the body");
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let (_, expected_status, expected_code) =
+            EXPECTED.iter().find(|(expected, ..)| *expected == name).expect("checked above");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (*expected_status, *expected_code),
+            "events/{name}.json: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        assert_eq!(
+            request_id.as_deref(),
+            event["requestContext"]["requestId"].as_str(),
+            "events/{name}.json: x-request-id is API Gateway's request id"
+        );
+        if status == 405 {
+            // RFC 9110: a 405 names the methods the resource has, whichever function serves them.
+            let mut methods: Vec<&str> =
+                ROUTES.iter().filter(|r| path_matches(r.path, &raw_path)).map(|r| r.method.as_str()).collect();
+            methods.sort_unstable();
+            let mut allowed: Vec<&str> = allow.as_deref().unwrap_or("").split(',').map(str::trim).collect();
+            allowed.sort_unstable();
+            assert_eq!(allowed, methods, "events/{name}.json: Allow of the 405");
+        }
+        let expected_type = if expected_code.is_some() { "application/problem+json" } else { "application/json" };
+        assert!(content_type.starts_with(expected_type), "events/{name}.json: content-type {content_type}");
+
+        // The answer is one the OpenAPI document lists for the operation.
+        if let Some((key_method, key_path)) = route_key.split_once(' ') {
+            let operation = &openapi["paths"][key_path][key_method.to_ascii_lowercase()];
+            let documented = &operation["responses"][status.to_string()];
+            assert!(documented.is_object(), "openapi: {route_key} does not list {status}");
+            if let Some(code) = expected_code {
+                let codes = documented["content"]["application/problem+json"]["schema"]["allOf"][1]["properties"]
+                    ["code"]["enum"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("openapi: {route_key} {status} lists no codes"));
+                assert!(codes.iter().any(|c| c == code), "openapi: {route_key} {status} does not list {code}");
+            }
+        }
+    }
+}

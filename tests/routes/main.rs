@@ -1,0 +1,9 @@
+//! One set of routes, deployable: the route table, template.yaml, the `cargo lambda watch` router,
+//! the OpenAPI documents and the API Gateway events in events/ agree, and every function package
+//! is deployed with what it needs.
+
+mod agreement;
+mod documents;
+mod events;
+mod sources;
+mod template;

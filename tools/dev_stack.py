@@ -1,0 +1,80 @@
+"""Creates, on a DynamoDB- and Secrets Manager-compatible server (tools/dynamodb_server.py), what the
+deployed functions expect to find: the table of template.yaml's MembershipTable and the three
+secrets, each with a fresh random key. Prints the environment the functions then run with, as
+KEY=VALUE lines (the format of `cargo lambda watch --env-file`).
+
+Usage: dev_stack.py ENDPOINT [TABLE_NAME]
+"""
+
+import json
+import secrets
+import string
+import sys
+
+import boto3
+from samtranslator.yaml_helper import yaml_parse
+
+# The secrets of shared/service/src/secrets.rs: environment variable, secret name, JSON field.
+SECRETS = [
+    ("IDENTITY_SECRET_ID", "membership/identity", "resultKey"),
+    ("PEPPER_SECRET_ID", "membership/pepper", "pepper"),
+    ("IDEMPOTENCY_SECRET_ID", "membership/idempotency", "key"),
+]
+REGION = "ap-northeast-2"
+
+
+def random_key() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(64))
+
+
+def create_table(client, name: str) -> None:
+    with open("template.yaml", encoding="utf-8") as f:
+        definition = yaml_parse(f.read())["Resources"]["MembershipTable"]["Properties"]
+    if name in client.list_tables()["TableNames"]:
+        return
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=definition["AttributeDefinitions"],
+        KeySchema=definition["KeySchema"],
+        GlobalSecondaryIndexes=definition.get("GlobalSecondaryIndexes", []),
+    )
+    ttl = definition["TimeToLiveSpecification"]
+    client.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+    )
+
+
+def create_secret(client, name: str, field: str) -> str:
+    value = json.dumps({field: random_key()})
+    try:
+        return client.create_secret(Name=name, SecretString=value)["ARN"]
+    except client.exceptions.ResourceExistsException:
+        return client.describe_secret(SecretId=name)["ARN"]
+
+
+def main() -> None:
+    endpoint = sys.argv[1]
+    table = sys.argv[2] if len(sys.argv) > 2 else "membership"
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+    create_table(session.client("dynamodb", endpoint_url=endpoint), table)
+    secrets_manager = session.client("secretsmanager", endpoint_url=endpoint)
+    environment = {
+        "DYNAMODB_ENDPOINT": endpoint,
+        "TABLE_NAME": table,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "RUST_LOG": "info",
+    }
+    for variable, name, field in SECRETS:
+        environment[variable] = create_secret(secrets_manager, name, field)
+    for key, value in environment.items():
+        print(f"{key}={value}")
+
+
+if __name__ == "__main__":
+    main()
