@@ -133,3 +133,45 @@ mod tests {
         assert!(CalendarDate::parse_birth_date("2026-11-22", today).is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use time::Duration;
+
+    fn birth_dates() -> impl Strategy<Value = Date> {
+        (1900i32..2030, 1u8..=12, 1u8..=31)
+            .prop_filter_map("a real date", |(y, m, d)| Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok())
+    }
+
+    /// The n-th birthday: the same month and day, or 1 March for 29 February in a common year.
+    fn birthday(birth: Date, n: i32) -> Date {
+        let year = birth.year() + n;
+        Date::from_calendar_date(year, birth.month(), birth.day())
+            .unwrap_or_else(|_| Date::from_calendar_date(year, Month::March, 1).unwrap())
+    }
+
+    proptest! {
+        #[test]
+        fn a_year_is_added_on_the_birthday_and_not_a_day_before(birth in birth_dates(), n in 1i32..110) {
+            let day = birthday(birth, n);
+            prop_assert_eq!(full_age(birth, day), n);
+            prop_assert_eq!(full_age(birth, day - Duration::days(1)), n - 1);
+        }
+
+        #[test]
+        fn the_seoul_date_is_the_utc_date_nine_hours_on(seconds in 0i64..4_102_444_800) {
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap();
+            prop_assert_eq!(seoul_date(at), (at + Duration::hours(9)).date());
+            prop_assert!(seoul_midnight(seoul_date(at)) <= at);
+            prop_assert!(at < seoul_midnight(seoul_date(at)) + Duration::days(1));
+        }
+
+        #[test]
+        fn dates_round_trip_through_text(date in birth_dates()) {
+            let text = CalendarDate::from_date(date).to_string();
+            prop_assert_eq!(CalendarDate::parse(&text).unwrap().date(), date);
+        }
+    }
+}

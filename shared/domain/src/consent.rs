@@ -201,3 +201,33 @@ mod tests {
         assert_eq!(check_answers(ConsentStep::Signup, &[stale]), Err(ConsentError::VersionMismatch { index: 0 }));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn only_the_current_version_of_a_known_document_is_accepted(version in "\\PC{0,20}", agreed: bool) {
+            for document in documents() {
+                let answer = [(document.id.as_str().to_owned(), version.clone(), agreed)];
+                let checked = check_answers(document.step, &answer);
+                if version == document.version {
+                    prop_assert!(checked.is_ok());
+                } else {
+                    prop_assert_eq!(checked, Err(ConsentError::VersionMismatch { index: 0 }));
+                }
+            }
+        }
+
+        #[test]
+        fn unknown_documents_are_refused_whatever_their_version(id in "[a-z-]{1,30}", version in "\\PC{0,12}") {
+            prop_assume!(DocumentId::parse(&id).is_none());
+            for step in [ConsentStep::Signup, ConsentStep::Certification] {
+                let answer = [(id.clone(), version.clone(), true)];
+                prop_assert_eq!(check_answers(step, &answer), Err(ConsentError::UnknownDocument { index: 0 }));
+            }
+        }
+    }
+}

@@ -87,3 +87,47 @@ mod tests {
         assert!(!shown.contains("S3cret"), "{shown}");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn classes(raw: &str) -> usize {
+        [
+            raw.chars().any(|c| c.is_ascii_lowercase()),
+            raw.chars().any(|c| c.is_ascii_uppercase()),
+            raw.chars().any(|c| c.is_ascii_digit()),
+            raw.chars().any(|c| (' '..='~').contains(&c) && !c.is_ascii_alphanumeric()),
+        ]
+        .into_iter()
+        .filter(|present| *present)
+        .count()
+    }
+
+    proptest! {
+        #[test]
+        fn the_verdict_follows_length_classes_and_username(raw in "\\PC{0,70}") {
+            let name = Username::parse("reader01").unwrap();
+            let len = raw.chars().count();
+            let expected_ok = (8..=64).contains(&len)
+                && classes(&raw) >= if len >= 10 { 2 } else { 3 }
+                && !raw.to_lowercase().contains("reader01");
+            match Password::parse(&raw, Some(&name)) {
+                Ok(_) => prop_assert!(expected_ok),
+                Err(reasons) => {
+                    prop_assert!(!expected_ok);
+                    prop_assert_eq!(reasons.contains(&"too_short"), len < 8);
+                    prop_assert_eq!(reasons.contains(&"too_long"), len > 64);
+                }
+            }
+        }
+
+        #[test]
+        fn no_formatting_shows_the_password(raw in "[a-zA-Z0-9]{8,20}[!@#]") {
+            let password = Password::parse(&raw, None).unwrap();
+            let (plain, pretty) = (format!("{password:?}"), format!("{password:#?}"));
+            prop_assert!(!plain.contains(&raw) && !pretty.contains(&raw));
+        }
+    }
+}

@@ -174,3 +174,43 @@ mod tests {
         assert_eq!(check_child_age(date!(2012 - 03 - 01), today), Err(AgeRuleError::RequiresGeneralSignup));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use time::{Duration, Month};
+
+    fn birth_dates() -> impl Strategy<Value = Date> {
+        (1920i32..2026, 1u8..=12, 1u8..=28)
+            .prop_map(|(y, m, d)| Date::from_calendar_date(y, Month::try_from(m).unwrap(), d).unwrap())
+    }
+
+    fn birthday(birth: Date, years: i32) -> Date {
+        birth.replace_year(birth.year() + years).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn a_general_applicant_is_accepted_from_the_fourteenth_birthday(birth in birth_dates()) {
+            let fourteenth = birthday(birth, 14);
+            prop_assert_eq!(role_for(MemberType::General, birth, fourteenth), Ok(Role::Applicant));
+            prop_assert_eq!(
+                role_for(MemberType::General, birth, fourteenth - Duration::days(1)),
+                Err(AgeRuleError::RequiresChildSignup)
+            );
+            prop_assert_eq!(check_child_age(birth, fourteenth - Duration::days(1)), Ok(()));
+            prop_assert_eq!(check_child_age(birth, fourteenth), Err(AgeRuleError::RequiresGeneralSignup));
+        }
+
+        #[test]
+        fn a_guardian_is_accepted_from_the_nineteenth_birthday(birth in birth_dates()) {
+            let nineteenth = birthday(birth, 19);
+            prop_assert_eq!(role_for(MemberType::Child, birth, nineteenth), Ok(Role::Guardian));
+            prop_assert_eq!(
+                role_for(MemberType::Child, birth, nineteenth - Duration::days(1)),
+                Err(AgeRuleError::GuardianNotAdult)
+            );
+        }
+    }
+}
