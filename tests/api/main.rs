@@ -1,6 +1,6 @@
 //! Every API test in one binary: HTTP against the local router, as clients use it.
 
-mod certification_smoke;
+mod certification;
 mod conventions;
 mod dormancy;
 mod expiry;

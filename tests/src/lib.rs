@@ -572,3 +572,44 @@ async fn serve(
     });
     TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, store }
 }
+
+/// Every log line of this test binary from the first call on, in the service's JSON format
+/// (`membership::telemetry`), from every thread, and the `log` records of the HTTP stack: for tests
+/// that prove some value is never logged. Every level, but the AWS SDK's below debug: at trace it
+/// writes out whole DynamoDB bodies, which hold what `TestStore::dump` shows already (and moto's
+/// account id, 123456789012, a run of digits like any number a test looks for). The first call
+/// installs the global subscriber (once per binary); later calls read what it has written so far.
+pub fn captured_logs() -> String {
+    let buffer = LOGS.get_or_init(|| {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        let installed = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_target(false)
+            .with_env_filter(tracing_subscriber::EnvFilter::new("trace,aws=debug"))
+            .with_writer(move || writer.clone())
+            .try_init();
+        assert!(installed.is_ok(), "captured_logs() is the only tracing subscriber of its binary");
+        buffer
+    });
+    String::from_utf8_lossy(&buffer.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
+}
+
+static LOGS: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
+
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -202,7 +202,11 @@ mod tests {
             #[allow(dead_code)]
             struct Command { name: &'static str, rrn: Rrn }
             let command = Command { name: "김하늘", rrn };
-            for shown in [format!("{:?}", command.rrn), format!("{:#?}", command.rrn), format!("{command:?}"), format!("{command:#?}")] {
+            let parsed = parse(&raw);
+            for shown in [
+                format!("{:?}", command.rrn), format!("{:#?}", command.rrn), format!("{command:?}"), format!("{command:#?}"),
+                format!("{parsed:?}"), format!("{:?}", parsed.as_ref().ok()),
+            ] {
                 prop_assert!(!has_digit(&shown), "{}", shown);
                 prop_assert!(shown.contains("[redacted]"));
             }
@@ -215,16 +219,18 @@ mod tests {
             let century = match seventh { 1 | 2 | 5 | 6 => 1900, 3 | 4 | 7 | 8 => 2000, _ => 1800 };
             let real = CalendarDate::from_ymd(century + i32::from(yy), month, day);
             prop_assume!(real.is_none());
-            let raw = format!("{yy:02}{month:02}{day:02}{seventh}{tail}");
-            prop_assert_eq!(parse(&raw).unwrap_err(), "invalid_date");
+            for raw in [format!("{yy:02}{month:02}{day:02}{seventh}{tail}"), format!("{yy:02}{month:02}{day:02}-{seventh}{tail}")] {
+                prop_assert_eq!(parse(&raw).unwrap_err(), "invalid_date");
+            }
         }
 
         #[test]
         fn every_date_after_today_is_refused(ahead in 1i32..(2099 - 2026) * 366, seventh in prop::sample::select(vec!['3', '4', '7', '8'])) {
             let birth = Date::from_julian_day(TODAY.to_julian_day() + ahead).unwrap();
             prop_assume!(birth.year() < 2100);
-            let raw = format!("{}-{seventh}234567", yymmdd(birth));
-            prop_assert_eq!(parse(&raw).unwrap_err(), "future_date");
+            for raw in [format!("{}-{seventh}234567", yymmdd(birth)), format!("{}{seventh}234567", yymmdd(birth))] {
+                prop_assert_eq!(parse(&raw).unwrap_err(), "future_date");
+            }
         }
 
         #[test]
@@ -232,6 +238,32 @@ mod tests {
             prop_assume!(raw.len() != 13);
             let refused = parse(&raw).unwrap_err();
             prop_assert!(refused == "invalid_format" || (raw.is_empty() && refused == "required"));
+        }
+
+        #[test]
+        fn a_hyphenated_number_of_another_length_is_refused(front in "[0-9]{6}", back in "[0-9]{0,20}") {
+            prop_assume!(back.len() != 7);
+            prop_assert_eq!(parse(&format!("{front}-{back}")).unwrap_err(), "invalid_format");
+        }
+
+        #[test]
+        fn any_input_at_all_is_read_only_in_one_of_the_two_shapes(raw in prop_oneof![
+            any::<String>(),
+            "[0-9]{6}-?[0-9]{7}",
+            "[0-9a-zA-Z٠-٩０-９ -]{12,15}",
+        ]) {
+            let shape = raw.len() == 13 && raw.bytes().all(|b| b.is_ascii_digit())
+                || raw.len() == 14 && raw.bytes().enumerate().all(|(at, b)| if at == 6 { b == b'-' } else { b.is_ascii_digit() });
+            match parse(&raw) {
+                Ok(rrn) => {
+                    prop_assert!(shape, "{:?} accepted", raw);
+                    prop_assert_eq!(rrn.expose_digits(), raw.replace('-', ""));
+                }
+                Err(code) => {
+                    prop_assert!(["required", "invalid_format", "invalid_date", "future_date"].contains(&code));
+                    prop_assert_eq!(shape, code == "invalid_date" || code == "future_date", "{:?}: {}", raw, code);
+                }
+            }
         }
 
         #[test]

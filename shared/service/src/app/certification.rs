@@ -218,28 +218,29 @@ impl Service {
         }
         let day = CalendarDate::from_date(today);
         let midnight = seoul_midnight(today.next_day().unwrap_or(today));
-        if !self
-            .records
-            .take_attempt(&member.member_id, &day, DAILY_ATTEMPTS, midnight + Duration::days(1), now)
-            .await?
-        {
+        // The count may go the day after: by then no rule reads it.
+        let expires = midnight + Duration::days(1);
+        if !self.records.take_attempt(&member.member_id, &day, DAILY_ATTEMPTS, expires, now).await? {
             let seconds = (midnight - now).whole_seconds().max(1) as u64;
             return Err(Failure::CertificationRateLimited { retry_after_seconds: seconds });
         }
-        let attempted =
-            AuditEvent::new(&member.member_id, "certification.attempted", now).with("method", kind.method());
         let verdict = match verify().await {
             Ok(verdict) => verdict,
             Err(error) => {
                 tracing::warn!(error = %error, method = kind.method(), "certification upstream unavailable");
-                self.records.return_attempt(&member.member_id, &day, midnight + Duration::days(1), now).await?;
+                self.records.return_attempt(&member.member_id, &day, expires, now).await?;
                 return Err(Failure::UpstreamUnavailable);
             }
         };
-        self.records.audit(attempted).await;
+        let attempted =
+            AuditEvent::new(&member.member_id, "certification.attempted", now).with("method", kind.method());
         match verdict {
             Verdict::Refused(refusal) => {
-                self.records.record_consent_answer(&member.member_id, &consent).await?;
+                if let Err(error) = self.records.record_consent_answer(&member.member_id, &consent).await {
+                    // Not recorded: answered 503, and a 503 costs no attempt.
+                    let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
+                    return Err(error.into());
+                }
                 let code = match refusal {
                     Failure::NotIncheonResident => "certification.not_incheon_resident",
                     Failure::DlsRejected => "certification.dls_rejected",
@@ -248,6 +249,7 @@ impl Service {
                 let event = AuditEvent::new(&member.member_id, "certification.refused", now)
                     .with("method", kind.method())
                     .with("code", code);
+                self.records.audit(attempted).await;
                 self.records.audit(event).await;
                 Err(refusal)
             }
@@ -261,8 +263,7 @@ impl Service {
                 member.grade = kind.grade();
                 if let Err(error) = self.records.record_certification(&mut member, &outcome, &consent).await {
                     // Not recorded: answered 503, so the attempt does not count either.
-                    let _ =
-                        self.records.return_attempt(&member.member_id, &day, midnight + Duration::days(1), now).await;
+                    let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
                     return Err(match error {
                         crate::store::StoreError::ConditionFailed { .. } => {
                             Failure::Unavailable(crate::store::StoreError::Conflict)
@@ -270,6 +271,7 @@ impl Service {
                         other => other.into(),
                     });
                 }
+                self.records.audit(attempted).await;
                 let event = AuditEvent::new(&member.member_id, "certification.succeeded", now)
                     .with("method", kind.method())
                     .with("grade", format!("{:?}", member.grade).to_lowercase());

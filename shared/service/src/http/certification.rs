@@ -45,7 +45,11 @@ impl From<GuardianBody> for GuardianForm {
 pub struct CitizenBody {
     #[serde(default)]
     consent: Option<ConsentBody>,
+    // A missing field is one of the body rules, checked after the grade and the consent (API.md's
+    // order): read as empty, refused as `required` in its turn.
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     rrn: SecretString,
     #[serde(default)]
     guardian: Option<GuardianBody>,
@@ -56,8 +60,11 @@ pub struct CitizenBody {
 pub struct StudentBody {
     #[serde(default)]
     consent: Option<ConsentBody>,
+    #[serde(default)]
     dls_name: String,
+    #[serde(default)]
     dls_id: SecretString,
+    #[serde(default)]
     dls_password: SecretString,
     #[serde(default)]
     guardian: Option<GuardianBody>,
