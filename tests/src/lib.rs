@@ -515,7 +515,9 @@ fn capture_logs() {
             .with_current_span(true)
             .with_span_list(false)
             .with_target(false)
-            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            // Every level the service and its HTTP stack log at (debug), but the AWS SDK's detail,
+            // which writes out whole DynamoDB bodies: what `TestStore::dump` shows already.
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug,aws_smithy_runtime=info,aws_smithy_http_client=info,aws_sdk_dynamodb=info,aws_config=info,aws_runtime=info"))
             .with_writer(|| CapturedLog)
             .try_init();
     });
@@ -571,45 +573,4 @@ async fn serve(
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
     });
     TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, store }
-}
-
-/// Every log line of this test binary from the first call on, in the service's JSON format
-/// (`membership::telemetry`), from every thread, and the `log` records of the HTTP stack: for tests
-/// that prove some value is never logged. Every level, but the AWS SDK's below debug: at trace it
-/// writes out whole DynamoDB bodies, which hold what `TestStore::dump` shows already (and moto's
-/// account id, 123456789012, a run of digits like any number a test looks for). The first call
-/// installs the global subscriber (once per binary); later calls read what it has written so far.
-pub fn captured_logs() -> String {
-    let buffer = LOGS.get_or_init(|| {
-        let buffer = LogBuffer::default();
-        let writer = buffer.clone();
-        let installed = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .with_target(false)
-            .with_env_filter(tracing_subscriber::EnvFilter::new("trace,aws=debug"))
-            .with_writer(move || writer.clone())
-            .try_init();
-        assert!(installed.is_ok(), "captured_logs() is the only tracing subscriber of its binary");
-        buffer
-    });
-    String::from_utf8_lossy(&buffer.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
-}
-
-static LOGS: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
-
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
