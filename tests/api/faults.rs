@@ -277,6 +277,16 @@ async fn member_requests_complete_or_change_nothing() {
         Prepared { method: reqwest::Method::DELETE, path: "/v1/members/me".into(), bearer: Some(access), body: None }
     })
     .await;
+    at_every_call("citizen certification", |app| async move {
+        let (access, _) = signed_in(&app, "member06").await;
+        app.add_resident("880808-1234567", "장애물", "incheon").await;
+        let body = json!({
+            "consent": { "document": "citizen-third-party", "version": "2026-11-01", "agreed": true },
+            "name": "장애물", "rrn": "880808-1234567",
+        });
+        post("/v1/members/me/certifications/citizen", Some(&access), body)
+    })
+    .await;
     at_every_call("password reset", |app| async move {
         let person = Person::new("장애물", "1988-08-08");
         signed_in(&app, "member05").await;

@@ -899,9 +899,14 @@ impl Records {
                 None => (0, Condition::AbsentOrExpired { now: epoch(now) }),
             };
             let Some(next) = change(count) else { return Ok(false) };
-            let version = current.map_or(0, |a| a.version + 1);
-            let item = item_of(&key, &AttemptCount { count: next, version }, Some(expires))?;
-            match self.table.write(vec![Write::Put { item, condition }]).await {
+            let write = if next == 0 {
+                // No attempt left counted: the count goes, as if none had been taken.
+                Write::Delete { key: key.clone(), condition }
+            } else {
+                let version = current.map_or(0, |a| a.version + 1);
+                Write::Put { item: item_of(&key, &AttemptCount { count: next, version }, Some(expires))?, condition }
+            };
+            match self.table.write(vec![write]).await {
                 Ok(()) => return Ok(true),
                 Err(StoreError::ConditionFailed { .. }) => continue,
                 Err(error) => return Err(error),
