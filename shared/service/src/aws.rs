@@ -19,20 +19,58 @@ pub enum Patience {
 
 /// Three attempts with jittered exponential backoff (the SDK's standard mode, which retries
 /// throttling and transient faults), within the time `patience` allows.
+///
+/// In Lambda, the region and the function's credentials are in the environment (`AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`): reading them from there
+/// skips the default provider chains (profile files, IMDS, SSO), which cost cold-start time and
+/// have nothing to find in Lambda.
 pub async fn sdk_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
-    let (attempt, operation) = match patience {
+    let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    let region = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty());
+    if let (true, Some(region)) = (in_lambda, region) {
+        let (attempt, operation) = timeouts(patience);
+        let mut builder = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region))
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            ))
+            .retry_config(retries())
+            .timeout_config(timeout_config(attempt, operation))
+            .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(aws_smithy_async::rt::sleep::TokioSleep::new()))
+            .time_source(aws_smithy_async::time::SystemTimeSource::new());
+        if let Some(endpoint) = endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        return builder.build();
+    }
+    chain_config(endpoint, patience).await
+}
+
+fn timeouts(patience: Patience) -> (Duration, Duration) {
+    match patience {
         Patience::Deployed => (Duration::from_secs(1), Duration::from_secs(3)),
         Patience::LocalServer => (Duration::from_secs(30), Duration::from_secs(60)),
-    };
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(25)))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(1))
-                .operation_attempt_timeout(attempt)
-                .operation_timeout(operation)
-                .build(),
-        );
+    }
+}
+
+fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(25))
+}
+
+fn timeout_config(attempt: Duration, operation: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
+        .build()
+}
+
+/// Outside Lambda (a developer's shell, the tests): the SDK's usual chains.
+async fn chain_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
+    let (attempt, operation) = timeouts(patience);
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).retry_config(retries()).timeout_config(timeout_config(attempt, operation));
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }

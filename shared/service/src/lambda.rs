@@ -52,8 +52,11 @@ pub async fn production_service() -> Result<Service, ConfigError> {
         crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
             .await;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
-    let keys = Arc::new(KeyRing::load(secrets, ids, SECRET_REFRESH).await?);
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
+    // The keys are needed by every request; DynamoDB's first connection (DNS, TCP, TLS) too: both
+    // are made during init, side by side, so the first request does not pay for them.
+    let (keys, ()) = tokio::join!(KeyRing::load(secrets, ids, SECRET_REFRESH), table.warm_up());
+    let keys = Arc::new(keys?);
     Ok(Service {
         records: Records::new(Arc::new(table)),
         clock: Arc::new(SystemClock),

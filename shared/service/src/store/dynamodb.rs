@@ -110,6 +110,14 @@ impl DynamoTable {
         &self.name
     }
 
+    /// Opens the connection to DynamoDB (a read of a key that holds nothing), so that the first
+    /// request finds it open. A failure is only logged: the request will try again.
+    pub async fn warm_up(&self) {
+        if let Err(error) = self.get(&Key::new("WARM#UP", "WARM#UP")).await {
+            tracing::warn!(error = %error, "DynamoDB not reachable during init");
+        }
+    }
+
     /// Creates the table as `template.yaml` defines it, unless it exists; waits until it is active.
     pub async fn create_if_missing(&self, definition: &TableDefinition) -> Result<(), StoreError> {
         if self.client.describe_table().table_name(&self.name).send().await.is_ok() {
