@@ -19,6 +19,13 @@ SECRETS = [
     ("IDENTITY_SECRET_ID", "membership/identity", "resultKey"),
     ("PEPPER_SECRET_ID", "membership/pepper", "pepper"),
     ("IDEMPOTENCY_SECRET_ID", "membership/idempotency", "key"),
+    ("TOKEN_SECRET_ID", "membership/token", "signingKey"),
+]
+# The upstream systems' secrets: base URL and API key (loopback placeholders; local runs use
+# local-api's simulators instead).
+UPSTREAMS = [
+    ("RESIDENCY_SECRET_ID", "membership/residency"),
+    ("DLS_SECRET_ID", "membership/dls"),
 ]
 REGION = "ap-northeast-2"
 
@@ -72,6 +79,12 @@ def main() -> None:
     }
     for variable, name, field in SECRETS:
         environment[variable] = create_secret(secrets_manager, name, field)
+    for variable, name in UPSTREAMS:
+        value = json.dumps({"baseUrl": "http://127.0.0.1:9/", "apiKey": random_key()})
+        try:
+            environment[variable] = secrets_manager.create_secret(Name=name, SecretString=value)["ARN"]
+        except secrets_manager.exceptions.ResourceExistsException:
+            environment[variable] = secrets_manager.describe_secret(SecretId=name)["ARN"]
     for key, value in environment.items():
         print(f"{key}={value}")
 
