@@ -299,3 +299,28 @@ async fn member_requests_complete_or_change_nothing() {
     })
     .await;
 }
+
+/// The identity provider is never called by the service (it verifies the provider's signed results
+/// itself): an outage of the provider fails the client's provider window, and the sign-up waits at
+/// its step, unchanged, until the provider is back.
+#[tokio::test]
+async fn an_identity_provider_outage_leaves_the_sign_up_waiting_at_its_step() {
+    let app = api_tests::spawn_app().await;
+    let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let before = state(&app).await;
+
+    app.set_fault("identity", "error").await;
+    let minted = app
+        .post("/_sim/identity-results")
+        .json(&json!({ "method": "phone", "name": "김하늘", "birthDate": "1990-05-17" }))
+        .send()
+        .await;
+    let after_outage = state(&app).await;
+    app.set_fault("identity", "ok").await;
+    let result = app.result_for(&adult(), "phone").await;
+    let verified = app.verify_identity(&signup, "phone", &result).await;
+
+    assert_eq!(minted.status, 502, "{}", minted.text);
+    assert_eq!(before, after_outage, "the outage changed nothing");
+    assert_eq!(verified.status, 200, "{}", verified.text);
+}

@@ -37,7 +37,9 @@ pub async fn sdk_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig
             ))
             .retry_config(retries())
             .timeout_config(timeout_config(attempt, operation))
-            .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(aws_smithy_async::rt::sleep::TokioSleep::new()))
+            .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(
+                aws_smithy_async::rt::sleep::TokioSleep::new(),
+            ))
             .time_source(aws_smithy_async::time::SystemTimeSource::new());
         if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
@@ -69,8 +71,9 @@ fn timeout_config(attempt: Duration, operation: Duration) -> TimeoutConfig {
 /// Outside Lambda (a developer's shell, the tests): the SDK's usual chains.
 async fn chain_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
     let (attempt, operation) = timeouts(patience);
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).retry_config(retries()).timeout_config(timeout_config(attempt, operation));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retries())
+        .timeout_config(timeout_config(attempt, operation));
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }

@@ -78,7 +78,10 @@ struct IdentityResultBody {
 async fn mint_identity_result(
     State(sim): State<Simulators>,
     ApiJson(body): ApiJson<IdentityResultBody>,
-) -> Result<impl IntoResponse, Problem> {
+) -> Result<axum::response::Response, Problem> {
+    if let Err(refused) = sim.faults.admit_identity().await {
+        return Ok(refused);
+    }
     let name = PersonName::parse(&body.name).map_err(|code| Problem::validation("/name", code))?;
     let birth_date = CalendarDate::parse(&body.birth_date).map_err(|code| Problem::validation("/birthDate", code))?;
     let di = match body.di {
@@ -96,7 +99,7 @@ async fn mint_identity_result(
         di,
         issued_at: sim.clock.now().unix_timestamp(),
     };
-    Ok((StatusCode::CREATED, Json(json!({ "result": sim.provider.sign(&payload) }))))
+    Ok((StatusCode::CREATED, Json(json!({ "result": sim.provider.sign(&payload) }))).into_response())
 }
 
 #[derive(Deserialize)]

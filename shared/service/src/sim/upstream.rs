@@ -30,9 +30,29 @@ pub enum FaultMode {
     Error,
 }
 
+/// The systems `POST /_sim/faults` can make misbehave: the two the service calls, and the identity
+/// provider, which the service never calls (it verifies the provider's signed results itself): its
+/// outage is the client's, whose provider window fails, while the service goes on unaffected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimulatedSystem {
+    Identity,
+    Residency,
+    Dls,
+}
+
+impl From<System> for SimulatedSystem {
+    fn from(system: System) -> Self {
+        match system {
+            System::Residency => SimulatedSystem::Residency,
+            System::Dls => SimulatedSystem::Dls,
+        }
+    }
+}
+
 /// How each simulated system misbehaves, until set back to `ok`.
 pub struct Faults {
-    modes: Mutex<HashMap<System, FaultMode>>,
+    modes: Mutex<HashMap<SimulatedSystem, FaultMode>>,
     hang: Duration,
 }
 
@@ -42,13 +62,25 @@ impl Faults {
         Self { modes: Mutex::new(HashMap::new()), hang }
     }
 
-    pub fn set(&self, system: System, mode: FaultMode) {
+    pub fn set(&self, system: SimulatedSystem, mode: FaultMode) {
         self.modes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(system, mode);
     }
 
-    pub fn mode(&self, system: System) -> FaultMode {
+    pub fn mode(&self, system: impl Into<SimulatedSystem>) -> FaultMode {
         let modes = self.modes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        modes.get(&system).copied().unwrap_or(FaultMode::Ok)
+        modes.get(&system.into()).copied().unwrap_or(FaultMode::Ok)
+    }
+
+    /// The identity provider's window: fails or hangs as set, else lets the minting through.
+    pub(super) async fn admit_identity(&self) -> Result<(), Response> {
+        match self.mode(SimulatedSystem::Identity) {
+            FaultMode::Ok => Ok(()),
+            FaultMode::Error => Err(refusal(StatusCode::BAD_GATEWAY, "provider_unavailable")),
+            FaultMode::Timeout => {
+                tokio::time::sleep(self.hang).await;
+                Err(refusal(StatusCode::GATEWAY_TIMEOUT, "timeout"))
+            }
+        }
     }
 
     /// Lets a request to `system` through when it is up and carries `expected` as its API key;
@@ -85,11 +117,12 @@ pub(super) fn refusal(status: StatusCode, code: &str) -> Response {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FaultBody {
-    system: System,
+    system: SimulatedSystem,
     mode: FaultMode,
 }
 
-/// `POST /_sim/faults` `{ "system": "residency" | "dls", "mode": "ok" | "timeout" | "error" }` → 204.
+/// `POST /_sim/faults` `{ "system": "identity" | "residency" | "dls", "mode": "ok" | "timeout" | "error" }`
+/// → 204.
 pub(super) async fn set_fault(State(sim): State<Simulators>, ApiJson(body): ApiJson<FaultBody>) -> StatusCode {
     sim.faults.set(body.system, body.mode);
     StatusCode::NO_CONTENT
