@@ -1,12 +1,17 @@
 """Creates, on a DynamoDB- and Secrets Manager-compatible server (tools/dynamodb_server.py), what the
-deployed functions expect to find: the table of template.yaml's MembershipTable and the three
-secrets, each with a fresh random key. Prints the environment the functions then run with, as
-KEY=VALUE lines (the format of `cargo lambda watch --env-file`).
+deployed functions expect to find: the table of template.yaml's MembershipTable and the secrets of
+shared/service/src/lambda.rs, each with a fresh random key. Prints the environment the functions then
+run with, as KEY=VALUE lines (the format of `cargo lambda watch --env-file`).
+
+The residency and DLS secrets point at local-api's simulators on 127.0.0.1:3000 (UPSTREAM_BASE to
+change it) with a random key: the certification functions start, and the simulators (whose keys
+local-api draws at start) refuse them, so certification answers 503 here; certify on local-api.
 
 Usage: dev_stack.py ENDPOINT [TABLE_NAME]
 """
 
 import json
+import os
 import secrets
 import string
 import sys
@@ -21,11 +26,11 @@ SECRETS = [
     ("IDEMPOTENCY_SECRET_ID", "membership/idempotency", "key"),
     ("TOKEN_SECRET_ID", "membership/token", "signingKey"),
 ]
-# The upstream systems' secrets: base URL and API key (loopback placeholders; local runs use
-# local-api's simulators instead).
-UPSTREAMS = [
-    ("RESIDENCY_SECRET_ID", "membership/residency"),
-    ("DLS_SECRET_ID", "membership/dls"),
+# The upstream systems' endpoints (secrets.rs `upstream_endpoint`): variable, secret name, path of the
+# simulator under local-api.
+UPSTREAM_SECRETS = [
+    ("RESIDENCY_SECRET_ID", "membership/residency", "/_sim/upstream/residency"),
+    ("DLS_SECRET_ID", "membership/dls", "/_sim/upstream/dls"),
 ]
 REGION = "ap-northeast-2"
 
@@ -54,8 +59,8 @@ def create_table(client, name: str) -> None:
     )
 
 
-def create_secret(client, name: str, field: str) -> str:
-    value = json.dumps({field: random_key()})
+def create_secret(client, name: str, field: str, extra: dict | None = None) -> str:
+    value = json.dumps({**(extra or {}), field: random_key()})
     try:
         return client.create_secret(Name=name, SecretString=value)["ARN"]
     except client.exceptions.ResourceExistsException:
@@ -79,12 +84,9 @@ def main() -> None:
     }
     for variable, name, field in SECRETS:
         environment[variable] = create_secret(secrets_manager, name, field)
-    for variable, name in UPSTREAMS:
-        value = json.dumps({"baseUrl": "http://127.0.0.1:9/", "apiKey": random_key()})
-        try:
-            environment[variable] = secrets_manager.create_secret(Name=name, SecretString=value)["ARN"]
-        except secrets_manager.exceptions.ResourceExistsException:
-            environment[variable] = secrets_manager.describe_secret(SecretId=name)["ARN"]
+    upstream_base = os.environ.get("UPSTREAM_BASE", "http://127.0.0.1:3000").rstrip("/")
+    for variable, name, path in UPSTREAM_SECRETS:
+        environment[variable] = create_secret(secrets_manager, name, "apiKey", {"baseUrl": upstream_base + path})
     for key, value in environment.items():
         print(f"{key}={value}")
 

@@ -109,11 +109,12 @@ fn every_function_package_is_one_template_function_and_one_variant() {
         "packages under functions/ (left) and template.yaml's functions (right) differ"
     );
     let mut sorted_variants = variants.clone();
+    sorted_variants.extend(sources::SCHEDULED.iter().map(|(name, _)| (*name).to_owned()));
     sorted_variants.sort();
     assert_eq!(
         packages.iter().collect::<Vec<_>>(),
         sorted_variants.iter().collect::<Vec<_>>(),
-        "packages under functions/ (left) and Function::ALL (right) differ"
+        "packages under functions/ (left) and Function::ALL with the scheduled functions (right) differ"
     );
     for route in ROUTES.iter() {
         assert!(
@@ -134,6 +135,14 @@ fn every_function_package_runs_its_own_function() {
         assert_eq!(manifest["package"]["name"].as_str(), Some(name), "functions/{name}/Cargo.toml names its package");
         let main = sources::read(&format!("functions/{name}/src/main.rs"));
         let call = format!("membership::lambda::run(Function::{function:?})");
+        assert!(main.contains(&call), "functions/{name}/src/main.rs should call {call}");
+    }
+    for (name, entry) in sources::SCHEDULED {
+        let manifest: toml_edit::DocumentMut =
+            sources::read(&format!("functions/{name}/Cargo.toml")).parse().expect("a TOML manifest");
+        assert_eq!(manifest["package"]["name"].as_str(), Some(name), "functions/{name}/Cargo.toml names its package");
+        let main = sources::read(&format!("functions/{name}/src/main.rs"));
+        let call = format!("membership::lambda::{entry}()");
         assert!(main.contains(&call), "functions/{name}/src/main.rs should call {call}");
     }
 }

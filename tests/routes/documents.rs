@@ -42,15 +42,31 @@ async fn local_api_serves_the_simulators_document_and_every_operation_in_it() {
     assert!(!operations.is_empty());
     for (method, path) in operations {
         assert!(path.starts_with("/_sim/"), "the simulators' document holds only /_sim/ routes: {path}");
-        // An empty object is refused by every simulator, but only by a route that exists.
-        let request = Request::builder()
-            .method(Method::from_bytes(method.as_bytes()).expect("a method"))
-            .uri(&path)
-            .header("content-type", "application/json")
-            .body(Body::from("{}"))
-            .expect("a request");
+        let operation = &body["paths"][&path][method.to_ascii_lowercase()];
+        let builder = Request::builder().method(Method::from_bytes(method.as_bytes()).expect("a method")).uri(&path);
+        let request = if operation["requestBody"].is_object() {
+            // An empty object is refused by every simulator that takes a body, but only by a route that exists.
+            builder.header("content-type", "application/json").body(Body::from("{}")).expect("a request")
+        } else {
+            builder.body(Body::empty()).expect("a request")
+        };
         let response = app.router.clone().oneshot(request).await.expect("routers do not fail");
-        assert_eq!(response.status().as_u16(), 422, "{method} {path} is documented but not served as documented");
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("the body");
+        if operation["requestBody"].is_object() {
+            assert_eq!(status, 422, "{method} {path} is documented but not served as documented");
+            continue;
+        }
+        // Without a body (POST /_sim/purge): the documented answer, with the fields its schema requires.
+        let documented = &operation["responses"][status.to_string()];
+        assert!(documented.is_object(), "{method} {path} answered {status}, which it does not document");
+        let schema = &documented["content"]["application/json"]["schema"]["$ref"];
+        let name = schema.as_str().and_then(|r| r.rsplit('/').next()).expect("a schema of components");
+        let answer: Value = serde_json::from_slice(&bytes).expect("a JSON answer");
+        for field in body["components"]["schemas"][name]["required"].as_array().expect("required fields") {
+            let field = field.as_str().expect("a field name");
+            assert!(answer.get(field).is_some(), "{method} {path}: {field} missing from {answer}");
+        }
     }
 }
 

@@ -1,23 +1,26 @@
-//! The API Gateway events in events/ (HTTP API, payload 2.0), one per route and two for the
+//! The API Gateway events in events/ (HTTP API, payload 2.0), one per route and three for the
 //! catch-all, each parsed by lambda_http and run through its function's router on an in-memory
 //! service, as `cargo lambda invoke <function> --data-file events/<file>` would run it. Every route
 //! needs an event, every event an expected answer, and the answer must be one the OpenAPI document
-//! lists for that operation, so none of them can rot.
+//! lists for that operation, so none of them can rot. The scheduled functions have an EventBridge
+//! event each (`<function>.scheduled.json`), run through the purge on an in-memory table.
 
 use std::collections::BTreeMap;
 
 use axum::body::Body;
 use lambda_http::request::RequestContext;
+use membership::app::purge::Purge;
 use membership::http::{function_router, Function, CATCH_ALL, ROUTES};
 use membership::local::{LocalApp, LocalOptions};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::sources;
 
 /// What each event answers on a fresh store: (status, problem code). The sign-up steps name a
-/// sign-up that does not exist.
-const EXPECTED: [(&str, u16, Option<&str>); 11] = [
+/// sign-up that does not exist; the member routes carry a made-up access token; the recovery
+/// routes a made-up identity result; the sign-in a member that does not exist.
+const EXPECTED: [(&str, u16, Option<&str>); 26] = [
     ("start-signup.get-healthz", 200, None),
     ("start-signup.get-terms", 200, None),
     ("start-signup.get-libraries", 200, None),
@@ -30,7 +33,25 @@ const EXPECTED: [(&str, u16, Option<&str>); 11] = [
     ("start-signup.default-wrong-method", 405, Some("method_not_allowed")),
     // A method no route has on a path another function serves also reaches the catch-all.
     ("start-signup.default-get-consents", 405, Some("method_not_allowed")),
+    ("start-signup.default-put-members-me", 405, Some("method_not_allowed")),
+    ("sign-in.post-sessions", 401, Some("auth.invalid_credentials")),
+    ("sign-in.post-sessions-refresh", 401, Some("auth.refresh_invalid")),
+    ("sign-in.delete-sessions-current", 401, Some("auth.token_invalid")),
+    ("member-profile.get-members-me", 401, Some("auth.token_invalid")),
+    ("member-profile.patch-members-me", 401, Some("auth.token_invalid")),
+    ("member-profile.delete-members-me", 401, Some("auth.token_invalid")),
+    ("member-profile.post-members-me-password", 401, Some("auth.token_invalid")),
+    ("member-profile.post-members-me-consents-renewal", 401, Some("auth.token_invalid")),
+    ("member-profile.get-members-me-export", 401, Some("auth.token_invalid")),
+    ("member-profile.post-members-me-upgrade", 401, Some("auth.token_invalid")),
+    ("recover-account.post-recovery-username", 422, Some("identity.result_invalid")),
+    ("recover-account.post-recovery-password", 422, Some("identity.result_invalid")),
+    ("certify-citizen.post-members-me-certifications-citizen", 401, Some("auth.token_invalid")),
+    ("certify-student.post-members-me-certifications-student", 401, Some("auth.token_invalid")),
 ];
+
+/// The name of a scheduled function's event.
+const SCHEDULED_EVENT: &str = "scheduled";
 
 /// The name an event of `method path` has: `<function>.<method>-<path segments without /v1 and
 /// parameters>`, e.g. `record-consent.post-signups-consents`.
@@ -39,7 +60,8 @@ fn event_name(function: &str, method: &str, path: &str) -> String {
     format!("{function}.{}-{}", method.to_ascii_lowercase(), segments.join("-"))
 }
 
-fn events() -> BTreeMap<String, String> {
+/// Every event file, by name.
+fn all_events() -> BTreeMap<String, String> {
     let dir = sources::repo().join("events");
     std::fs::read_dir(&dir)
         .expect("events/ exists")
@@ -50,6 +72,15 @@ fn events() -> BTreeMap<String, String> {
             (name, std::fs::read_to_string(&path).expect("event file"))
         })
         .collect()
+}
+
+fn is_scheduled(name: &str) -> bool {
+    sources::SCHEDULED.iter().any(|(function, _)| name == format!("{function}.{SCHEDULED_EVENT}"))
+}
+
+/// The API Gateway events: every file but the scheduled functions' events.
+fn events() -> BTreeMap<String, String> {
+    all_events().into_iter().filter(|(name, _)| !is_scheduled(name)).collect()
 }
 
 /// Whether `path` is an instance of the route pattern `pattern` (`{parameter}` matches a segment).
@@ -79,6 +110,63 @@ fn every_route_has_an_event_and_every_event_an_expected_answer() {
     for (name, ..) in EXPECTED {
         assert!(events.contains_key(name), "EXPECTED names events/{name}.json, which does not exist");
     }
+    for (function, _) in sources::SCHEDULED {
+        let name = format!("{function}.{SCHEDULED_EVENT}");
+        assert!(all_events().contains_key(&name), "{function} has no event: add events/{name}.json");
+    }
+}
+
+/// The fields of an EventBridge "Scheduled Event", as EventBridge sends it to the function.
+const SCHEDULED_EVENT_FIELDS: [&str; 9] =
+    ["account", "detail", "detail-type", "id", "region", "resources", "source", "time", "version"];
+
+/// `events/purge-expired.scheduled.json` through the purge on an in-memory table: a sign-up left
+/// unfinished (with its Idempotency-Key record) is due a day later; the run removes both, answers
+/// the counts of API.md as the function's result, and a second run finds nothing.
+#[tokio::test]
+async fn the_scheduled_event_runs_the_purge_and_answers_its_counts() {
+    let text = all_events().remove("purge-expired.scheduled").expect("events/purge-expired.scheduled.json");
+    // What run_purge's handler receives: the event as JSON (LambdaEvent<serde_json::Value>).
+    let event: Value = serde_json::from_str(&text).expect("events/purge-expired.scheduled.json is JSON");
+    let fields: Vec<&str> = event.as_object().expect("an object").keys().map(String::as_str).collect();
+    assert_eq!(fields, SCHEDULED_EVENT_FIELDS, "the fields of an EventBridge Scheduled Event");
+    assert_eq!((event["version"].as_str(), event["source"].as_str()), (Some("0"), Some("aws.events")));
+    assert_eq!(event["detail-type"], "Scheduled Event");
+    assert_eq!(event["detail"], json!({}), "a scheduled event has no detail");
+    let (region, account) = (event["region"].as_str().unwrap_or(""), event["account"].as_str().unwrap_or(""));
+    let rule = format!("arn:aws:events:{region}:{account}:rule/");
+    let resources = event["resources"].as_array().expect("resources");
+    assert!(
+        resources.len() == 1 && resources[0].as_str().is_some_and(|arn| arn.starts_with(&rule)),
+        "the event names the rule that sent it: {resources:?}"
+    );
+    time::OffsetDateTime::parse(event["time"].as_str().unwrap_or(""), &time::format_description::well_known::Rfc3339)
+        .expect("time is RFC 3339");
+
+    let app = LocalApp::new(LocalOptions::default());
+    let signup = all_events().remove("start-signup.post-signups").expect("the sign-up event");
+    let request = lambda_http::request::from_str(&signup).expect("an HTTP API event");
+    assert!(request.headers().contains_key("idempotency-key"), "the sign-up event leaves an idempotency record");
+    let response = function_router(app.service.clone(), Function::StartSignup)
+        .oneshot(request.map(|body| Body::from(body.to_vec())))
+        .await
+        .expect("routers do not fail");
+    assert_eq!(response.status().as_u16(), 201);
+    let purge = Purge::new(app.service.records.clone(), app.service.clock.clone());
+
+    let counts = serde_json::to_value(purge.run(None).await.expect("a run")).expect("counts are JSON");
+    let nothing = json!({ "signupsPurged": 0, "markersPurged": 0, "madeDormant": 0, "withdrawn": 0, "scanned": 0 });
+    assert_eq!(counts, nothing, "nothing is due yet");
+
+    app.clock.advance(25 * 60 * 60);
+    let counts = serde_json::to_value(purge.run(None).await.expect("a run")).expect("counts are JSON");
+    assert_eq!(
+        counts,
+        json!({ "signupsPurged": 1, "markersPurged": 1, "madeDormant": 0, "withdrawn": 0, "scanned": 2 }),
+        "the expired sign-up and its idempotency record"
+    );
+    let again = serde_json::to_value(purge.run(None).await.expect("a run")).expect("counts are JSON");
+    assert_eq!(again, nothing, "API.md: running it twice in a row changes nothing the second time");
 }
 
 #[tokio::test]
@@ -161,6 +249,10 @@ async fn every_event_runs_through_its_functions_router() {
             // RFC 9110: a 405 names the methods the resource has, whichever function serves them.
             let mut methods: Vec<&str> =
                 ROUTES.iter().filter(|r| path_matches(r.path, &raw_path)).map(|r| r.method.as_str()).collect();
+            // axum answers HEAD wherever it answers GET, and names it (RFC 9110 lets GET imply HEAD).
+            if methods.contains(&"GET") {
+                methods.push("HEAD");
+            }
             methods.sort_unstable();
             let mut allowed: Vec<&str> = allow.as_deref().unwrap_or("").split(',').map(str::trim).collect();
             allowed.sort_unstable();

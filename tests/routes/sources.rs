@@ -22,6 +22,87 @@ pub fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
+/// The functions without a route: (package, the `membership::lambda` entry its `main` runs). An
+/// EventBridge schedule invokes them; everything else about them is checked as for the others.
+pub const SCHEDULED: [(&str, &str); 1] = [("purge-expired", "run_purge")];
+
+/// The functions of shared/service/src/lambda.rs, each with the environment variables it reads
+/// through `required("NAME")` and the functions of lambda.rs it calls.
+pub struct LambdaSource {
+    pub functions: BTreeMap<String, (BTreeSet<String>, String)>,
+}
+
+impl LambdaSource {
+    pub fn load() -> Self {
+        let source = read("shared/service/src/lambda.rs");
+        let mut functions = BTreeMap::new();
+        let items = ["\nasync fn ", "\npub async fn "].into_iter().flat_map(|start| source.split(start).skip(1));
+        for chunk in items {
+            let name = chunk.split('(').next().unwrap_or_default();
+            // The body: up to the next item at the start of a line.
+            let body = chunk.split("\n}\n").next().unwrap_or(chunk).to_owned();
+            let variables = body
+                .split("required(\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .map(str::to_owned)
+                .collect();
+            functions.insert(name.to_owned(), (variables, body));
+        }
+        assert!(functions.contains_key("production_service"), "lambda.rs functions: {:?}", functions.keys());
+        Self { functions }
+    }
+
+    /// Every variable `entry` requires, itself or through the functions of lambda.rs it calls.
+    pub fn requires(&self, entry: &str) -> BTreeSet<String> {
+        let (variables, body) = self.functions.get(entry).unwrap_or_else(|| panic!("lambda.rs has no fn {entry}"));
+        let mut all = variables.clone();
+        for other in self.functions.keys().filter(|other| *other != entry) {
+            if body.contains(&format!("{other}()")) {
+                all.extend(self.requires(other));
+            }
+        }
+        all
+    }
+
+    /// What a deployed function requires: `run`'s configuration for an HTTP function (the shared
+    /// service and the arm of its `Function` variant), or its scheduled entry's.
+    pub fn requires_for(&self, package: &str) -> BTreeSet<String> {
+        if let Some((_, entry)) = SCHEDULED.iter().find(|(name, _)| *name == package) {
+            return self.requires(entry);
+        }
+        let function = membership::http::Function::ALL
+            .iter()
+            .find(|f| f.name() == package)
+            .unwrap_or_else(|| panic!("{package} is neither a Function nor scheduled"));
+        let (_, run) = &self.functions["run"];
+        let mut all = self.requires("production_service");
+        let arm = format!("Function::{function:?} =>");
+        for line in run.lines().filter(|line| line.contains(&arm)) {
+            for other in self.functions.keys() {
+                if line.contains(&format!("{other}()")) {
+                    all.extend(self.requires(other));
+                }
+            }
+        }
+        all
+    }
+
+    /// Every variable lambda.rs requires anywhere.
+    pub fn all_required(&self) -> BTreeSet<String> {
+        self.functions.values().flat_map(|(variables, _)| variables.iter().cloned()).collect()
+    }
+
+    /// The variables naming an upstream system's endpoint secret (read by `upstream_endpoint`).
+    pub fn upstream_variables(&self) -> BTreeSet<String> {
+        self.functions
+            .values()
+            .filter(|(_, body)| body.contains("upstream_endpoint("))
+            .flat_map(|(variables, _)| variables.iter().cloned())
+            .collect()
+    }
+}
+
 /// The route table: each endpoint and the function (package name) that serves it.
 pub fn table() -> BTreeMap<Endpoint, String> {
     let mut routes = BTreeMap::new();

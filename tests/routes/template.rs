@@ -4,28 +4,25 @@
 
 use std::collections::BTreeSet;
 
+use membership::upstream::UPSTREAM_TIMEOUT;
 use serde_norway::Value as Yaml;
 
-use crate::sources::{self, reference, Template, TemplateFunction};
+use crate::sources::{self, reference, LambdaSource, Template, TemplateFunction};
 
-/// The environment variables shared/service/src/lambda.rs requires (`required("NAME")`).
-fn required_environment() -> BTreeSet<String> {
-    let source = sources::read("shared/service/src/lambda.rs");
-    let names: BTreeSet<String> =
-        source.split("required(\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect();
-    assert!(names.contains("TABLE_NAME"), "lambda.rs reads TABLE_NAME through required(): {names:?}");
-    names
-}
-
-/// Item-level actions on the table: a function may use some of these and nothing broader.
-const TABLE_ACTIONS: [&str; 6] = [
+/// Item-level actions on the table: a function may use some of these and nothing broader (no Scan,
+/// no table management). BatchWriteItem is the purge's and a long withdrawal's bulk delete.
+const TABLE_ACTIONS: [&str; 7] = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:DeleteItem",
     "dynamodb:UpdateItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:Query",
+    "dynamodb:BatchWriteItem",
 ];
+
+/// The most a scheduled function may run (Lambda's limit).
+const LAMBDA_MAX_TIMEOUT: u64 = 900;
 
 struct Statement {
     actions: Vec<String>,
@@ -80,11 +77,25 @@ fn every_function_is_built_by_cargo_lambda_for_the_chosen_architecture() {
         let architectures = strings(&setting("Architectures"));
         assert_eq!(architectures, ["Architecture"], "{} builds for the Architecture parameter", function.logical_id);
         assert!(setting("MemorySize").as_u64().is_some(), "{} has a memory size", function.logical_id);
-        assert!(
-            setting("Timeout").as_u64().is_some_and(|t| t <= 29),
-            "{} answers within API Gateway's 30 s",
-            function.logical_id
-        );
+        let timeout = setting("Timeout").as_u64().unwrap_or(0);
+        if function.http_events.is_empty() {
+            assert!(
+                (1..=LAMBDA_MAX_TIMEOUT).contains(&timeout),
+                "{} (scheduled) has a timeout Lambda allows",
+                function.logical_id
+            );
+        } else {
+            assert!((1..=29).contains(&timeout), "{} answers within API Gateway's 30 s", function.logical_id);
+        }
+        let environment = template.environment(&function);
+        if LambdaSource::load().upstream_variables().iter().any(|variable| environment.contains_key(variable)) {
+            assert!(
+                timeout > UPSTREAM_TIMEOUT.as_secs(),
+                "{} calls an upstream that gets {} s: its timeout must leave room for the answer",
+                function.logical_id,
+                UPSTREAM_TIMEOUT.as_secs()
+            );
+        }
         assert!(
             reference(&function.properties["LoggingConfig"]["LogGroup"])
                 .is_some_and(|group| template.resources_of("AWS::Logs::LogGroup").contains(&group.as_str())),
@@ -99,10 +110,19 @@ fn every_function_is_built_by_cargo_lambda_for_the_chosen_architecture() {
 #[test]
 fn every_function_gets_the_configuration_lambda_rs_requires() {
     let template = Template::load();
+    let lambda = LambdaSource::load();
     let secrets = template.resources_of("AWS::SecretsManager::Secret");
+    let mut used = BTreeSet::new();
     for function in template.functions() {
         let environment = template.environment(&function);
-        for name in required_environment() {
+        let required = lambda.requires_for(&function.binary);
+        assert!(required.contains("TABLE_NAME"), "{}: lambda.rs reads TABLE_NAME: {required:?}", function.logical_id);
+        // Least privilege: a secret the function does not read is not named to it either.
+        let named: BTreeSet<String> = environment.keys().filter(|name| name.ends_with("_SECRET_ID")).cloned().collect();
+        let needed: BTreeSet<String> = required.iter().filter(|name| name.ends_with("_SECRET_ID")).cloned().collect();
+        assert_eq!(named, needed, "{}: the secrets it is configured with (left), those it reads", function.logical_id);
+        used.extend(required.iter().cloned());
+        for name in required {
             let value = environment.get(&name).unwrap_or_else(|| panic!("{} lacks {name}", function.logical_id));
             let target = reference(value)
                 .unwrap_or_else(|| panic!("{}: {name} should reference a resource", function.logical_id));
@@ -117,6 +137,7 @@ fn every_function_gets_the_configuration_lambda_rs_requires() {
             }
         }
     }
+    assert_eq!(used, lambda.all_required(), "every variable lambda.rs requires is required by some function");
 }
 
 /// For each `*_SECRET_ID` variable, the JSON field shared/service/src/secrets.rs reads from that
@@ -146,10 +167,96 @@ fn every_secret_generates_the_field_the_service_reads() {
     for function in template.functions() {
         let environment = template.environment(&function);
         for (variable, field) in secret_fields() {
-            let secret = environment.get(&variable).and_then(reference).expect("checked with the configuration");
+            // Which function reads which secret is checked with the configuration.
+            let Some(secret) = environment.get(&variable).and_then(reference) else { continue };
             let generated = &template.document["Resources"][secret.as_str()]["Properties"]["GenerateSecretString"];
             assert_eq!(generated["GenerateStringKey"].as_str(), Some(field.as_str()), "{secret} (read as {variable})");
         }
+    }
+}
+
+/// The JSON fields `upstream_endpoint` (shared/service/src/secrets.rs) reads: `field("baseUrl")`...
+fn upstream_fields() -> Vec<String> {
+    let secrets = sources::read("shared/service/src/secrets.rs");
+    let body = secrets.split("pub async fn upstream_endpoint").nth(1).expect("secrets.rs has upstream_endpoint");
+    let body = body.split("\n}\n").next().unwrap_or(body);
+    let fields: Vec<String> =
+        body.split("field(\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect();
+    assert!(fields.contains(&"apiKey".to_owned()) && fields.contains(&"baseUrl".to_owned()), "{fields:?}");
+    fields
+}
+
+/// The residency and DLS secrets start as a placeholder the functions accept: the operator's base
+/// URL (an https parameter) and a generated API key, to be replaced with the system's own key.
+#[test]
+fn every_upstream_secret_holds_a_base_url_parameter_and_a_generated_api_key() {
+    let template = Template::load();
+    let lambda = LambdaSource::load();
+    let upstream = lambda.upstream_variables();
+    assert!(!upstream.is_empty(), "lambda.rs reads upstream endpoints from secrets");
+    let mut seen = BTreeSet::new();
+    for function in template.functions() {
+        let environment = template.environment(&function);
+        for variable in upstream.iter().filter(|variable| environment.contains_key(*variable)) {
+            let secret = reference(&environment[variable]).expect("checked with the configuration");
+            let generated = &template.document["Resources"][secret.as_str()]["Properties"]["GenerateSecretString"];
+            assert_eq!(
+                generated["GenerateStringKey"].as_str(),
+                Some("apiKey"),
+                "{secret}: a generated placeholder key"
+            );
+            let json = reference(&generated["SecretStringTemplate"])
+                .unwrap_or_else(|| panic!("{secret}: SecretStringTemplate is a !Sub of the base URL parameter"));
+            for field in upstream_fields().iter().filter(|field| *field != "apiKey") {
+                let marker = format!("\"{field}\":\"${{");
+                let parameter = json
+                    .split(&marker)
+                    .nth(1)
+                    .and_then(|rest| rest.split('}').next())
+                    .unwrap_or_else(|| panic!("{secret}: {field} comes from a parameter: {json}"));
+                let pattern = template.document["Parameters"][parameter]["AllowedPattern"].as_str().unwrap_or("");
+                assert!(pattern.starts_with("^https://"), "{secret}: parameter {parameter} allows only https URLs");
+            }
+            seen.insert(variable.clone());
+        }
+    }
+    assert_eq!(seen, upstream, "every upstream secret is read by some function");
+}
+
+/// purge-expired has no route: an hourly EventBridge schedule invokes it, and a failed delivery
+/// alarms like a failed run.
+#[test]
+fn scheduled_functions_run_hourly_and_alarm_when_they_cannot() {
+    let template = Template::load();
+    for (package, _) in sources::SCHEDULED {
+        let function = template
+            .functions()
+            .into_iter()
+            .find(|f| f.binary == package)
+            .unwrap_or_else(|| panic!("template.yaml has no function for {package}"));
+        assert!(function.http_events.is_empty(), "{package} has no HTTP route");
+        let events = function.properties["Events"].as_mapping().expect("the function has Events");
+        let schedules: Vec<(String, &Yaml)> = events
+            .iter()
+            .filter(|(_, event)| event["Type"].as_str() == Some("Schedule"))
+            .map(|(name, event)| (name.as_str().unwrap_or("").to_owned(), &event["Properties"]))
+            .collect();
+        assert_eq!(schedules.len(), 1, "{package}: one Schedule event");
+        let (name, schedule) = &schedules[0];
+        assert_eq!(schedule["Schedule"].as_str(), Some("rate(1 hour)"), "{package}: API.md, Scheduled job");
+        assert_ne!(schedule["State"].as_str(), Some("DISABLED"), "{package}: the schedule is enabled");
+        // SAM names the rule <function><event>.
+        let rule = format!("{}{name}", function.logical_id);
+        let alarmed = template.resources().any(|(_, resource)| {
+            let properties = &resource["Properties"];
+            resource["Type"].as_str() == Some("AWS::CloudWatch::Alarm")
+                && properties["Namespace"].as_str() == Some("AWS/Events")
+                && properties["MetricName"].as_str() == Some("FailedInvocations")
+                && properties["Dimensions"].as_sequence().is_some_and(|dimensions| {
+                    dimensions.iter().any(|d| reference(&d["Value"]).as_deref() == Some(rule.as_str()))
+                })
+        });
+        assert!(alarmed, "{package}: an alarm on the FailedInvocations of rule {rule}");
     }
 }
 
