@@ -3,7 +3,7 @@
 //! credentials are used for the upstream call and dropped; only the outcome is kept.
 
 use membership_domain::calendar::{full_age, seoul_date, seoul_midnight, CalendarDate};
-use membership_domain::consent::{check_answers, ConsentError, ConsentStep, DocumentId};
+use membership_domain::consent::{check_answers, ConsentStep, DocumentId};
 use membership_domain::dls::{account_existed_at_signup, DlsId, DlsPassword};
 use membership_domain::identity::{Method, PersonName};
 use membership_domain::member::{Grade, GENERAL_MEMBER_AGE};
@@ -174,15 +174,7 @@ impl Service {
         let Some(consent) = consent else { return Err(Failure::ConsentRequired { missing: vec![kind.document()] }) };
         let answers = [(consent.document.clone(), consent.version.clone(), consent.agreed)];
         let answer = check_answers(ConsentStep::Certification, &answers)
-            .map_err(|error| match error {
-                ConsentError::UnknownDocument { .. } => {
-                    Failure::ConsentUnknownDocument { field: "/consent/document".into() }
-                }
-                ConsentError::VersionMismatch { .. } => {
-                    Failure::ConsentVersionMismatch { field: "/consent/version".into() }
-                }
-                ConsentError::Required { missing } => Failure::ConsentRequired { missing },
-            })?
+            .map_err(|error| Failure::from_consent(error, |_| "/consent".into()))?
             .remove(0);
         if answer.document != kind.document() || !answer.agreed {
             return Err(Failure::ConsentRequired { missing: vec![kind.document()] });

@@ -1,7 +1,7 @@
 //! A member's own record: read, correct contact details, change password, renew consent, withdraw
 //! (API.md, "Members"). A caller only ever reaches its own member.
 
-use membership_domain::consent::{check_answers, missing_required, ConsentError, ConsentStep};
+use membership_domain::consent::{check_answers, missing_required, ConsentStep};
 use membership_domain::contact::{Email, MobilePhone};
 use membership_domain::library::Library;
 use membership_domain::password::Password;
@@ -137,15 +137,8 @@ impl Service {
         answers: Vec<(String, String, bool)>,
         channel: Channel,
     ) -> Result<OffsetDateTime, Failure> {
-        let answers = check_answers(ConsentStep::Signup, &answers).map_err(|error| match error {
-            ConsentError::UnknownDocument { index } => {
-                Failure::ConsentUnknownDocument { field: format!("/consents/{index}/document") }
-            }
-            ConsentError::VersionMismatch { index } => {
-                Failure::ConsentVersionMismatch { field: format!("/consents/{index}/version") }
-            }
-            ConsentError::Required { missing } => Failure::ConsentRequired { missing },
-        })?;
+        let answers = check_answers(ConsentStep::Signup, &answers)
+            .map_err(|error| Failure::from_consent(error, |i| format!("/consents/{i}")))?;
         let missing = missing_required(ConsentStep::Signup, &answers);
         let now = self.clock.now();
         let recorded: Vec<RecordedConsent> =

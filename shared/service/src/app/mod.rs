@@ -12,7 +12,7 @@ pub mod signup;
 
 use std::sync::Arc;
 
-use membership_domain::consent::DocumentId;
+use membership_domain::consent::{ConsentError, DocumentId};
 use membership_domain::signup::{AgeRuleError, SignupStep};
 use membership_domain::FieldError;
 
@@ -101,6 +101,22 @@ pub enum Failure {
     Unavailable(#[source] StoreError),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Failure {
+    /// A refusal of consent answers; `answer` is the JSON Pointer of the answer at an index
+    /// (`/consents/0` in a list, `/consent` alone).
+    pub(crate) fn from_consent(error: ConsentError, answer: impl Fn(usize) -> String) -> Self {
+        match error {
+            ConsentError::UnknownDocument { index } => {
+                Failure::ConsentUnknownDocument { field: format!("{}/document", answer(index)) }
+            }
+            ConsentError::VersionMismatch { index } => {
+                Failure::ConsentVersionMismatch { field: format!("{}/version", answer(index)) }
+            }
+            ConsentError::Required { missing } => Failure::ConsentRequired { missing },
+        }
+    }
 }
 
 impl From<StoreError> for Failure {

@@ -2,7 +2,7 @@
 //! information (정보입력).
 
 use membership_domain::calendar::{seoul_date, CalendarDate};
-use membership_domain::consent::{check_answers, missing_required, ConsentError, ConsentStep};
+use membership_domain::consent::{check_answers, missing_required, ConsentStep};
 use membership_domain::contact::{Email, MobilePhone};
 use membership_domain::identity::{Method, PersonName};
 use membership_domain::library::Library;
@@ -111,15 +111,8 @@ impl Service {
         channel: Channel,
     ) -> Result<SignupStep, Failure> {
         let mut session = self.open_signup(id, token, SignupStep::Consent).await?;
-        let answers = check_answers(ConsentStep::Signup, &answers).map_err(|error| match error {
-            ConsentError::UnknownDocument { index } => {
-                Failure::ConsentUnknownDocument { field: format!("/consents/{index}/document") }
-            }
-            ConsentError::VersionMismatch { index } => {
-                Failure::ConsentVersionMismatch { field: format!("/consents/{index}/version") }
-            }
-            ConsentError::Required { missing } => Failure::ConsentRequired { missing },
-        })?;
+        let answers = check_answers(ConsentStep::Signup, &answers)
+            .map_err(|error| Failure::from_consent(error, |i| format!("/consents/{i}")))?;
         // Every answer is recorded, a refusal too; only the required ones agreed move the sign-up on.
         let now = self.clock.now();
         let complete = session.record_consents(answers.clone(), now, channel);

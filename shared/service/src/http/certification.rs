@@ -8,18 +8,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::extract::{ApiJson, ClientChannel};
+use super::extract::{ApiJson, ClientChannel, ConsentBody};
 use super::members::{instant, ActiveMember};
 use crate::app::certification::{CitizenForm, ConsentForm, GuardianForm, StudentForm};
 use crate::app::{Failure, Service};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ConsentBody {
-    document: String,
-    version: String,
-    agreed: bool,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -30,7 +22,8 @@ pub struct GuardianBody {
 
 impl From<ConsentBody> for ConsentForm {
     fn from(body: ConsentBody) -> Self {
-        ConsentForm { document: body.document, version: body.version, agreed: body.agreed }
+        let (document, version, agreed) = body.into_answer();
+        ConsentForm { document, version, agreed }
     }
 }
 

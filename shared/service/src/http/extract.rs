@@ -99,6 +99,21 @@ fn join_pointer(parent: &str, name: &str) -> String {
     }
 }
 
+/// One consent answer as every route takes it: `{ "document", "version", "agreed" }`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsentBody {
+    document: String,
+    version: String,
+    agreed: bool,
+}
+
+impl ConsentBody {
+    pub fn into_answer(self) -> (String, String, bool) {
+        (self.document, self.version, self.agreed)
+    }
+}
+
 /// `Authorization: Bearer <token>`; the refusal when it is missing is the route's to choose.
 pub fn bearer(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::extract::{bearer, ApiJson, ClientChannel};
+use super::extract::{bearer, ApiJson, ClientChannel, ConsentBody};
 use crate::app::members::{ContactChange, MemberView};
 use crate::app::sessions::{Caller, Tokens};
 use crate::app::{Failure, Service};
@@ -190,21 +190,13 @@ pub struct RenewalBody {
     consents: Vec<ConsentBody>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConsentBody {
-    document: String,
-    version: String,
-    agreed: bool,
-}
-
 pub async fn renew_consent(
     State(service): State<Service>,
     AnyMember(caller): AnyMember,
     ClientChannel(channel): ClientChannel,
     ApiJson(body): ApiJson<RenewalBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let answers = body.consents.into_iter().map(|c| (c.document, c.version, c.agreed)).collect();
+    let answers = body.consents.into_iter().map(ConsentBody::into_answer).collect();
     let due = service.renew_consent(caller, answers, channel).await?;
     Ok(Json(json!({ "consentRenewalDue": instant(due) })))
 }

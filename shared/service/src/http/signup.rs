@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-use super::extract::{ApiJson, ClientChannel, SignupBearer};
+use super::extract::{ApiJson, ClientChannel, ConsentBody, SignupBearer};
 use crate::app::signup::{ChildForm, MemberForm};
 use crate::app::{Failure, Service};
 
@@ -44,14 +44,6 @@ pub struct ConsentsBody {
     consents: Vec<ConsentBody>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConsentBody {
-    document: String,
-    version: String,
-    agreed: bool,
-}
-
 pub async fn record_consent(
     State(service): State<Service>,
     Path(signup_id): Path<String>,
@@ -59,7 +51,7 @@ pub async fn record_consent(
     ClientChannel(channel): ClientChannel,
     ApiJson(body): ApiJson<ConsentsBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let answers = body.consents.into_iter().map(|c| (c.document, c.version, c.agreed)).collect();
+    let answers = body.consents.into_iter().map(ConsentBody::into_answer).collect();
     let step = service.record_consent(&signup_id, &token, answers, channel).await?;
     Ok(Json(json!({ "step": step })))
 }
