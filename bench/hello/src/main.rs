@@ -6,5 +6,8 @@ use serde_json::{json, Value};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async { Ok::<_, Error>(json!({ "statusCode": 200, "body": "hello" })) })).await
+    lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async {
+        Ok::<_, Error>(json!({ "statusCode": 200, "body": "hello" }))
+    }))
+    .await
 }

@@ -41,13 +41,19 @@ async fn flow(client: &reqwest::Client, base: &str, n: usize) {
         json!({ "method": "phone", "name": "김하늘", "birthDate": "1990-05-17", "di": format!("flow-{run}-{n}") }),
     )
     .await;
-    post(client, format!("{base}/v1/signups/{id}/identity"), Some(token), json!({ "method": "phone", "result": minted["result"] }))
-        .await;
+    post(
+        client,
+        format!("{base}/v1/signups/{id}/identity"),
+        Some(token),
+        json!({ "method": "phone", "result": minted["result"] }),
+    )
+    .await;
     let username = format!("f{run}x{n}");
     let member = json!({ "username": username, "password": "Flow-Bench-2026!", "email": "f@example.kr",
         "phone": "010-1111-2222", "homeLibrary": "central" });
     post(client, format!("{base}/v1/signups/{id}/member"), Some(token), member).await;
-    post(client, format!("{base}/v1/sessions"), None, json!({ "username": username, "password": "Flow-Bench-2026!" })).await;
+    post(client, format!("{base}/v1/sessions"), None, json!({ "username": username, "password": "Flow-Bench-2026!" }))
+        .await;
 }
 
 fn argon2_floor(threads: usize, per_thread: usize) -> f64 {

@@ -40,13 +40,17 @@ async fn next(State(runtime): State<Arc<Runtime>>) -> impl IntoResponse {
             let mut headers = HeaderMap::new();
             let id = format!("bench-{}", Instant::now().elapsed().as_nanos());
             headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&id).unwrap());
-            let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
+            let deadline =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
             headers.insert("lambda-runtime-deadline-ms", HeaderValue::from_str(&deadline.to_string()).unwrap());
             headers.insert(
                 "lambda-runtime-invoked-function-arn",
                 HeaderValue::from_static("arn:aws:lambda:ap-northeast-2:000000000000:function:bench"),
             );
-            headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000"));
+            headers.insert(
+                "lambda-runtime-trace-id",
+                HeaderValue::from_static("Root=1-00000000-000000000000000000000000"),
+            );
             return (StatusCode::OK, headers, event.to_string());
         }
         notified.await;
@@ -125,10 +129,15 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (name, binary, event_path) = (&args[1], &args[2], &args[3]);
     let option = |flag: &str, default: usize| {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let (runs, load) = (option("--runs", 20), option("--load", 200));
-    let event: Value = serde_json::from_str(&std::fs::read_to_string(event_path).expect("event file")).expect("event JSON");
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(event_path).expect("event file")).expect("event JSON");
 
     let (mut inits, mut colds) = (Vec::new(), Vec::new());
     let mut status = Value::Null;

@@ -27,7 +27,13 @@ async fn call(router: &Router, method: Method, path: &str, token: Option<&str>, 
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
-async fn timed(router: &Router, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (Duration, u16) {
+async fn timed(
+    router: &Router,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (Duration, u16) {
     let started = Instant::now();
     let (status, _) = call(router, method, path, token, body).await;
     (started.elapsed(), status)
@@ -45,7 +51,8 @@ fn report(route: &str, samples: &[Duration], status: u16) {
 
 async fn signup_at(router: &Router, step: &str) -> (String, String) {
     let (_, started) = call(router, Method::POST, "/v1/signups", None, Some(&json!({ "memberType": "general" }))).await;
-    let (id, token) = (started["signupId"].as_str().unwrap().to_owned(), started["signupToken"].as_str().unwrap().to_owned());
+    let (id, token) =
+        (started["signupId"].as_str().unwrap().to_owned(), started["signupToken"].as_str().unwrap().to_owned());
     if step != "consent" {
         call(router, Method::POST, &format!("/v1/signups/{id}/consents"), Some(&token), Some(&consents())).await;
     }
@@ -61,9 +68,15 @@ fn consents() -> Value {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let _ = tracing_subscriber::fmt().json().flatten_event(true).with_current_span(true).with_writer(std::io::sink).try_init();
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_writer(std::io::sink)
+        .try_init();
     let iterations: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(2000);
-    let app = LocalApp::new(LocalOptions { upstream_base: Some("http://127.0.0.1:9".into()), ..LocalOptions::default() });
+    let app =
+        LocalApp::new(LocalOptions { upstream_base: Some("http://127.0.0.1:9".into()), ..LocalOptions::default() });
     let router = app.router.clone();
 
     let gets = ["/healthz", "/v1/terms", "/v1/libraries", "/v1/usernames/reader01", "/v1/nowhere"];
@@ -81,7 +94,8 @@ async fn main() {
     let mut samples = Vec::with_capacity(iterations);
     let mut status = 0;
     for _ in 0..iterations {
-        let (elapsed, s) = timed(&router, Method::POST, "/v1/signups", None, Some(&json!({ "memberType": "general" }))).await;
+        let (elapsed, s) =
+            timed(&router, Method::POST, "/v1/signups", None, Some(&json!({ "memberType": "general" }))).await;
         samples.push(elapsed);
         status = s;
     }
@@ -96,7 +110,8 @@ async fn main() {
     };
     let mut samples = Vec::with_capacity(iterations);
     for (id, token) in &sessions {
-        let (elapsed, s) = timed(&router, Method::POST, &format!("/v1/signups/{id}/consents"), Some(token), Some(&consents())).await;
+        let (elapsed, s) =
+            timed(&router, Method::POST, &format!("/v1/signups/{id}/consents"), Some(token), Some(&consents())).await;
         samples.push(elapsed);
         status = s;
     }
@@ -104,10 +119,12 @@ async fn main() {
 
     let mut samples = Vec::with_capacity(iterations);
     for (n, (id, token)) in sessions.iter().enumerate() {
-        let mint = json!({ "method": "phone", "name": "김하늘", "birthDate": "1990-05-17", "di": format!("bench-{n}") });
+        let mint =
+            json!({ "method": "phone", "name": "김하늘", "birthDate": "1990-05-17", "di": format!("bench-{n}") });
         let (_, minted) = call(&router, Method::POST, "/_sim/identity-results", None, Some(&mint)).await;
         let body = json!({ "method": "phone", "result": minted["result"] });
-        let (elapsed, s) = timed(&router, Method::POST, &format!("/v1/signups/{id}/identity"), Some(token), Some(&body)).await;
+        let (elapsed, s) =
+            timed(&router, Method::POST, &format!("/v1/signups/{id}/identity"), Some(token), Some(&body)).await;
         samples.push(elapsed);
         status = s;
     }
@@ -118,8 +135,14 @@ async fn main() {
     let member = json!({ "username": "bench01", "password": "Bench-Mark-2026!", "email": "b@example.kr",
         "phone": "010-1111-2222", "homeLibrary": "central" });
     call(&router, Method::POST, &format!("/v1/signups/{id}/member"), Some(token), Some(&member)).await;
-    let (_, signed_in) =
-        call(&router, Method::POST, "/v1/sessions", None, Some(&json!({ "username": "bench01", "password": "Bench-Mark-2026!" }))).await;
+    let (_, signed_in) = call(
+        &router,
+        Method::POST,
+        "/v1/sessions",
+        None,
+        Some(&json!({ "username": "bench01", "password": "Bench-Mark-2026!" })),
+    )
+    .await;
     let access = signed_in["accessToken"].as_str().unwrap().to_owned();
     let mut refresh = signed_in["refreshToken"].as_str().unwrap().to_owned();
 
@@ -143,7 +166,8 @@ async fn main() {
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
-        let (s, body) = call(&router, Method::POST, "/v1/sessions/refresh", None, Some(&json!({ "refreshToken": refresh }))).await;
+        let (s, body) =
+            call(&router, Method::POST, "/v1/sessions/refresh", None, Some(&json!({ "refreshToken": refresh }))).await;
         samples.push(started.elapsed());
         status = s;
         refresh = body["refreshToken"].as_str().unwrap_or_default().to_owned();
