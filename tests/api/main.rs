@@ -14,3 +14,4 @@ mod signup_identity;
 mod signup_member;
 mod simulators;
 mod smoke;
+mod web_client;

@@ -1,6 +1,6 @@
 //! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
 //! (`store`, `records`), upstream adapters (`identity_results`, `upstream`) and their local simulators
-//! (`sim`).
+//! (`sim`), and the web client the local server serves (`web`).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -20,3 +20,4 @@ pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod upstream;
+pub mod web;

@@ -1,4 +1,4 @@
-//! The whole service on one machine: every route, the embedded store and the simulators, as the
+//! The whole service on one machine: every route, the embedded store, the simulators and the web client, as the
 //! `local-api` binary and the API tests run it.
 
 use std::sync::Arc;
@@ -134,7 +134,8 @@ impl LocalApp {
         let router = finish(
             routes(service.clone(), &Function::ALL)
                 .merge(simulators.routes())
-                .merge(crate::sim::purge::routes(service.clone())),
+                .merge(crate::sim::purge::routes(service.clone()))
+                .merge(crate::web::routes()),
         );
         Self { router, service, clock, residency: upstreams.residency, dls: upstreams.dls }
     }
