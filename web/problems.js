@@ -75,9 +75,11 @@ export function showProblem(scope, alert, problem, { fieldFor = {}, extra = [] }
     if (markField(scope, error.field ?? '', error.message ?? '')) marked.push(inputFor(scope, error.field));
     else items.push(error.message);
   }
+  // A code about one field puts its detail there, unless `errors` already said it at that field.
   const pointer = fieldFor[problem.code];
+  const alreadyMarked = pointer && marked.includes(inputFor(scope, pointer));
   let detailPlaced = false;
-  if (pointer && problem.detail && markField(scope, pointer, problem.detail)) {
+  if (pointer && !alreadyMarked && problem.detail && markField(scope, pointer, problem.detail)) {
     marked.push(inputFor(scope, pointer));
     detailPlaced = true;
   }
