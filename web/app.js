@@ -94,7 +94,7 @@ function renderHome() {
         'ul',
         { class: 'cards' },
         card('#/signup', 'home.signup', 'home.signupHint', true),
-        card(session.signedIn() ? '#/me' : '#/login', session.signedIn() ? 'nav.me' : 'home.login', null, false),
+        card(session.signedIn() ? '#/me' : '#/login', session.signedIn() ? 'nav.me' : 'home.login', 'home.loginHint', false),
         card('#/certify', 'home.certify', 'home.certifyHint', false),
       ),
     ),
@@ -130,4 +130,8 @@ clearWhenEdited(document.body);
 window.addEventListener('hashchange', route);
 relabel(document);
 labelSwitcher();
-route();
+// On arrival focus stays at the start of the document (the skip link comes first); from then on
+// each new screen moves it to its heading.
+Promise.resolve(route()).finally(() => {
+  document.body.dataset.ready = 'true';
+});

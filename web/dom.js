@@ -111,7 +111,7 @@ export function showScreen(main, titleKey, ...nodes) {
   document.title = `${t(titleKey)} | ${t('site.title')}`;
   document.body.dataset.screenTitle = titleKey;
   const heading = main.querySelector('[data-focus-heading]') ?? main.querySelector('h1, h2');
-  focusHeading(heading);
+  if (document.body.dataset.ready === 'true') focusHeading(heading);
 }
 
 /** Moves focus to a heading so keyboard and screen-reader users start at the new content. */

@@ -23,6 +23,7 @@ const STRINGS = {
     'home.signup': '신규회원 가입하기',
     'home.signupHint': '만 14세 이상은 일반회원, 만 14세 미만은 어린이·학생회원으로 가입합니다.',
     'home.login': '로그인',
+    'home.loginHint': '회원정보 확인과 비대면 회원인증은 로그인 후 이용할 수 있습니다.',
     'home.certify': '비대면 회원인증',
     'home.certifyHint': '인천시민인증 또는 인천학생인증 후 통합전자도서관을 이용할 수 있습니다.',
 
@@ -60,7 +61,7 @@ const STRINGS = {
     'terms.disagree': '동의하지 않습니다',
     'terms.checkRequired': '동의가 필요합니다.',
     'terms.stoppedHeading': '회원가입이 중단되었습니다',
-    'terms.stopped': '회원서비스를 이용하기 위해서는 이용약관 및 개인정보 수집·이용에 동의하셔야 합니다. 동의하지 않으시면 회원가입을 진행할 수 없습니다.',
+    'terms.stopped': '동의하지 않으시면 회원가입을 진행할 수 없습니다. 약관을 다시 보고 동의하시면 이어서 가입할 수 있습니다.',
     'terms.stoppedRecorded': '선택하신 "동의하지 않습니다" 응답은 기록되었습니다.',
     'terms.review': '약관 다시 보기',
 
@@ -254,6 +255,7 @@ const STRINGS = {
     'home.signup': 'Sign up as a new member',
     'home.signupHint': 'Aged 14 or over: general member. Under 14: child/student member.',
     'home.login': 'Sign in',
+    'home.loginHint': 'Sign in to see your membership and to certify.',
     'home.certify': 'Non-face-to-face certification',
     'home.certifyHint': 'Certify as an Incheon citizen or student to use the integrated e-library.',
 
@@ -291,7 +293,7 @@ const STRINGS = {
     'terms.disagree': 'I do not agree',
     'terms.checkRequired': 'Agreement is required.',
     'terms.stoppedHeading': 'Sign-up stopped',
-    'terms.stopped': 'To use the member services you must agree to the terms of use and to the collection and use of personal information. Without this agreement the sign-up cannot go on.',
+    'terms.stopped': 'Without this agreement the sign-up cannot go on. You may review the terms again and agree to continue.',
     'terms.stoppedRecorded': 'Your answer "I do not agree" has been recorded.',
     'terms.review': 'Review the terms again',
 

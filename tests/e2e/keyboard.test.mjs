@@ -21,7 +21,14 @@ async function headingHasFocus(page, name) {
 
 test('회원유형확인 and 이용약관동의 are completed with Tab, Space and Enter only', async () => {
   const page = await openPage(browser);
-  await page.goto(`${BASE_URL}/#/signup`);
+  await page.goto(`${BASE_URL}/`);
+  await page.getByRole('heading', { level: 1, name: '통합회원 서비스' }).waitFor();
+
+  // From the top of the page: the skip link comes first, then the way to sign up.
+  await page.keyboard.press('Tab');
+  assert.equal((await focused(page)).text, '본문 바로가기');
+  await tabTo(page, (f) => f.tag === 'a' && f.text === '신규회원 가입하기');
+  await page.keyboard.press('Enter');
   await headingHasFocus(page, '회원유형확인');
 
   // 회원유형확인: Tab to 일반회원, Space to choose it, Tab to 다음, Enter.

@@ -74,6 +74,8 @@ export async function capture(page, name) {
     ['desktop', DESKTOP],
   ]) {
     await page.setViewportSize(size);
+    // Two frames: the new width is laid out and painted before the picture is taken.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(original);
