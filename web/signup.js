@@ -66,9 +66,10 @@ function stepScreen(index, headingKey, ...content) {
   );
 }
 
-/** The alert's extra for problems that end the session: a button that starts again. */
+/** The alert's extra for problems after which only a new sign-up goes on: a button that starts again. */
 function restartFor(problem) {
-  if (!['signup.expired', 'signup.not_found', 'signup.token_invalid'].includes(problem.code)) return [];
+  const codes = ['signup.expired', 'signup.not_found', 'signup.token_invalid', 'age.requires_child_signup'];
+  if (!codes.includes(problem.code)) return [];
   return [h('button', { type: 'button', class: 'button', i18n: 'error.restart', on: { click: () => renderSignup(app) } })];
 }
 
@@ -275,6 +276,7 @@ function showIdentityStep() {
       return;
     }
     showProblem(holder, alert, answer.body, { extra: [...alreadyMemberHint(answer.body), ...restartFor(answer.body)] });
+    // The provider's result is used up whatever the answer: another try starts from the buttons.
     button.focus();
   };
   stepScreen(
@@ -304,7 +306,7 @@ async function showInfoStep() {
   let institutions;
   try {
     institutions = await libraries();
-  } catch (failure) {
+  } catch {
     institutions = [];
   }
   const child = flow.memberType === 'child';
