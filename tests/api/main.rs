@@ -19,4 +19,5 @@ mod signup_identity;
 mod signup_member;
 mod simulators;
 mod smoke;
+mod web_client;
 mod withdrawal;

@@ -1,6 +1,6 @@
 //! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
 //! (`store`, `records`), upstream adapters (`identity_results`, `upstream`) and their local simulators
-//! (`sim`), and the OpenAPI documents the local server serves (`openapi`).
+//! (`sim`), the OpenAPI documents (`openapi`) and the web client (`web`) the local server serves.
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -21,3 +21,4 @@ pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod upstream;
+pub mod web;

@@ -1,5 +1,5 @@
-//! The whole service on one machine: every route, the embedded store, the simulators and the
-//! OpenAPI documents, as the `local-api` binary and the API tests run it.
+//! The whole service on one machine: every route, the embedded store, the simulators, the OpenAPI
+//! documents and the web client, as the `local-api` binary and the API tests run it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,7 +135,8 @@ impl LocalApp {
             routes(service.clone(), &Function::ALL)
                 .merge(simulators.routes())
                 .merge(crate::sim::purge::routes(service.clone()))
-                .merge(crate::openapi::routes()),
+                .merge(crate::openapi::routes())
+                .merge(crate::web::routes()),
         );
         Self { router, service, clock, residency: upstreams.residency, dls: upstreams.dls }
     }

@@ -225,6 +225,11 @@ pub fn field_message(code: &str, lang: Lang) -> &'static str {
         }
         "not_agreed" => ("동의가 필요합니다.", "Agreement is required."),
         "invalid_check_digit" => ("검증 숫자가 올바르지 않습니다.", "The check digit is wrong."),
+        "taken" => ("이미 사용 중이거나 사용할 수 없는 아이디입니다.", "This username is taken or cannot be used."),
+        "stale_version" => {
+            ("최신 약관이 아닙니다. 약관을 다시 확인해 주세요.", "This is not the current version of the document.")
+        }
+        "too_old" => ("만 14세 미만이어야 합니다.", "The child must be under 14 on the day of sign-up."),
         _ => ("값이 올바르지 않습니다.", "This value is invalid."),
     };
     match lang {
@@ -236,6 +241,35 @@ pub fn field_message(code: &str, lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The web client shows these next to the field: none may fall back to the generic text.
+    #[test]
+    fn every_field_code_the_service_gives_has_its_own_message() {
+        let generic = field_message("no-such-code", Lang::Ko);
+        for code in [
+            "required",
+            "unknown_field",
+            "invalid_type",
+            "invalid_value",
+            "invalid_format",
+            "invalid_date",
+            "future_date",
+            "too_short",
+            "too_long",
+            "too_few_classes",
+            "contains_username",
+            "unknown_library",
+            "not_allowed",
+            "not_agreed",
+            "invalid_check_digit",
+            "taken",
+            "stale_version",
+            "too_old",
+        ] {
+            assert_ne!(field_message(code, Lang::Ko), generic, "{code}");
+            assert_ne!(field_message(code, Lang::En), field_message("no-such-code", Lang::En), "{code}");
+        }
+    }
 
     #[test]
     fn the_preferred_language_wins() {

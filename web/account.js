@@ -1,0 +1,288 @@
+// 로그인, 마이페이지 (grade and entitlements), 아이디 찾기 and 비밀번호 찾기.
+
+import { libraries, memberRequest, request, session } from './api.js';
+import { alertBox, announce, field, h, seoulDate, showScreen, uid } from './dom.js';
+import { libraryName, t } from './i18n.js';
+import { verifyIdentity } from './identity.js';
+import { clearProblems, fillAlert, markField, showProblem } from './problems.js';
+import { passwordHints } from './password.js';
+
+// 로그인
+
+export function renderLogin(app, params) {
+  const alert = alertBox();
+  const username = field({ label: 'login.username', name: 'login-username', pointer: '/username', autocomplete: 'username', maxlength: 20 });
+  const password = field({ label: 'login.password', name: 'login-password', pointer: '/password', type: 'password', autocomplete: 'current-password' });
+  username.input.value = params.get('username') ?? '';
+  const submit = h('button', { type: 'submit', class: 'button primary', i18n: 'login.submit' });
+  const form = h('form', { attrs: { novalidate: true } }, alert, username.wrapper, password.wrapper, h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, alert);
+    const missing = [username, password].filter((f) => !f.input.value);
+    for (const f of missing) markField(form, f.input.dataset.pointer, { i18n: 'info.required' });
+    if (missing.length) {
+      fillAlert(alert, { title: t('error.summary') });
+      missing[0].input.focus();
+      return;
+    }
+    submit.disabled = true;
+    const answer = await request('POST', '/v1/sessions', { body: { username: username.input.value.trim(), password: password.input.value } });
+    submit.disabled = false;
+    if (answer.ok) {
+      session.keep(answer.body);
+      password.input.value = '';
+      const next = params.get('next');
+      app.navigate(next && next.startsWith('/') ? `#${next}` : '#/me');
+      return;
+    }
+    const extra = answer.body.code === 'member.dormant' ? [h('p', { i18n: 'login.dormantRenew' })] : [];
+    showProblem(form, alert, answer.body, { extra });
+    password.input.value = '';
+  });
+  const needed = params.get('next') ? h('p', { class: 'status', i18n: 'login.needed' }) : null;
+  showScreen(
+    app.main,
+    'login.heading',
+    h(
+      'div',
+      { class: 'screen narrow' },
+      h('h1', { i18n: 'login.heading' }),
+      needed,
+      form,
+      h(
+        'ul',
+        { class: 'links' },
+        h('li', {}, h('a', { href: '#/signup', i18n: 'nav.signup' })),
+        h('li', {}, h('a', { href: '#/find-username', i18n: 'nav.findUsername' })),
+        h('li', {}, h('a', { href: '#/reset-password', i18n: 'nav.resetPassword' })),
+      ),
+    ),
+  );
+}
+
+// 마이페이지
+
+const ENTITLEMENTS = ['eLibrary', 'unmannedReservation', 'smartLibrary', 'deskLoans'];
+
+export async function renderMe(app) {
+  if (!session.signedIn()) {
+    app.navigate('#/login?next=/me');
+    return;
+  }
+  const [answer, institutions] = await Promise.all([memberRequest('GET', '/v1/members/me'), libraries().catch(() => [])]);
+  if (!answer.ok) {
+    if (answer.status === 401) {
+      session.forget();
+      app.refreshNav();
+      app.navigate('#/login?next=/me');
+      return;
+    }
+    const alert = alertBox();
+    showScreen(app.main, 'me.heading', h('div', { class: 'screen' }, h('h1', { i18n: 'me.heading' }), alert));
+    fillAlert(alert, { title: answer.body.title, detail: answer.body.detail });
+    return;
+  }
+  const me = answer.body;
+  const library = institutions.find((lib) => lib.code === me.homeLibrary);
+  const libraryNode = h('dd', { text: library ? libraryName(library) : me.homeLibrary });
+  app.onLanguage(libraryNode, () => {
+    if (library) libraryNode.textContent = libraryName(library);
+  });
+  const row = (key, value, props = {}) => [h('dt', { i18n: key }), h('dd', { ...props, text: value ?? '' })];
+  const keyRow = (key, valueKey, props = {}) => [h('dt', { i18n: key }), h('dd', { ...props, i18n: valueKey })];
+  const profileId = uid('profile');
+  const entitlementsId = uid('entitlements');
+  const certificationsId = uid('certifications');
+  const logout = h('button', { type: 'button', class: 'button', i18n: 'nav.logout', on: { click: () => app.logout() } });
+  showScreen(
+    app.main,
+    'me.heading',
+    h(
+      'div',
+      { class: 'screen' },
+      h('h1', { i18n: 'me.heading' }),
+      h(
+        'section',
+        { attrs: { 'aria-labelledby': profileId } },
+        h('h2', { id: profileId, i18n: 'me.profile' }),
+        h(
+          'dl',
+          { class: 'summary' },
+          ...row('me.username', me.username),
+          ...row('me.name', me.name),
+          ...row('me.birthDate', me.birthDate),
+          ...keyRow('me.memberType', `memberType.${me.memberType}`),
+          ...keyRow('me.grade', `grade.${me.grade}`, { class: 'grade', attrs: { 'data-grade': me.grade } }),
+          ...row('me.loanCard', me.loanCardNumber, { class: 'loan-card' }),
+          h('dt', { i18n: 'me.homeLibrary' }),
+          libraryNode,
+          ...row('me.email', me.email),
+          ...row('me.phone', me.phone),
+          ...(me.guardian ? row('me.guardian', me.guardian.name) : []),
+          ...keyRow('me.status', `status.${me.status}`),
+          ...row('me.renewalDue', seoulDate(me.consentRenewalDue)),
+        ),
+      ),
+      h(
+        'section',
+        { attrs: { 'aria-labelledby': entitlementsId } },
+        h('h2', { id: entitlementsId, i18n: 'me.entitlements' }),
+        h(
+          'table',
+          { class: 'entitlements' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col', i18n: 'me.service' }), h('th', { scope: 'col', i18n: 'me.availability' }))),
+          h(
+            'tbody',
+            {},
+            ...ENTITLEMENTS.map((name) => {
+              const allowed = Boolean(me.entitlements?.[name]);
+              return h(
+                'tr',
+                { attrs: { 'data-entitlement': name } },
+                h('th', { scope: 'row', i18n: `entitlement.${name}` }),
+                h(
+                  'td',
+                  { class: allowed ? 'yes' : 'no' },
+                  h('span', { class: 'mark', attrs: { 'aria-hidden': 'true' }, text: allowed ? '✓' : '✕' }),
+                  ' ',
+                  h('span', { i18n: allowed ? 'me.yes' : 'me.no' }),
+                ),
+              );
+            }),
+          ),
+        ),
+      ),
+      h(
+        'section',
+        { attrs: { 'aria-labelledby': certificationsId } },
+        h('h2', { id: certificationsId, i18n: 'me.certifications' }),
+        me.certifications?.length
+          ? h(
+              'ul',
+              { class: 'certifications' },
+              ...me.certifications.map((c) => h('li', {}, h('span', { i18n: `method.${c.method}` }), ` · ${seoulDate(c.certifiedAt)}`)),
+            )
+          : h('p', { i18n: 'me.noCertifications' }),
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        me.grade !== 'full' ? h('a', { class: 'button primary', href: '#/certify', i18n: 'me.certifyCta' }) : null,
+        logout,
+      ),
+    ),
+  );
+}
+
+// 아이디 찾기 / 비밀번호 찾기: both start from a fresh identity result.
+
+function methodButtons(onChoose) {
+  const button = (method, key) =>
+    h('button', { type: 'button', class: 'button method', i18n: key, attrs: { 'data-method': method }, on: { click: (e) => onChoose(method, e.currentTarget) } });
+  return h('div', { class: 'methods', attrs: { role: 'group' }, i18nAttrs: { 'aria-label': 'identity.methods' } }, button('phone', 'identity.phone'), button('ipin', 'identity.ipin'));
+}
+
+export function renderFindUsername(app) {
+  const alert = alertBox();
+  const results = h('div', { attrs: { 'aria-live': 'polite' } });
+  const holder = h('div', {}, alert);
+  const choose = async (method, button) => {
+    clearProblems(holder, alert);
+    results.replaceChildren();
+    const provided = await verifyIdentity(method);
+    if (!provided) {
+      button.focus();
+      return;
+    }
+    const answer = await request('POST', '/v1/recovery/username', { body: { method, result: provided.result } });
+    if (!answer.ok) {
+      showProblem(holder, alert, answer.body);
+      button.focus();
+      return;
+    }
+    const headingId = uid('accounts');
+    results.replaceChildren(
+      h('h2', { id: headingId, i18n: 'recover.accounts' }),
+      h(
+        'ul',
+        { class: 'accounts', attrs: { 'aria-labelledby': headingId } },
+        ...answer.body.accounts.map((a) =>
+          h('li', {}, h('strong', { text: a.username }), ' · ', h('span', { i18n: `memberType.${a.memberType}` }), ' · ', h('span', { i18n: 'recover.createdOn', params: { date: a.createdOn } })),
+        ),
+      ),
+      h('a', { class: 'button primary', href: '#/login', i18n: 'nav.login' }),
+    );
+    results.querySelector('h2').tabIndex = -1;
+    results.querySelector('h2').focus();
+  };
+  showScreen(
+    app.main,
+    'recover.usernameHeading',
+    h('div', { class: 'screen narrow' }, h('h1', { i18n: 'recover.usernameHeading' }), h('p', { i18n: 'recover.usernameLead' }), holder, methodButtons(choose), results),
+  );
+}
+
+export function renderResetPassword(app) {
+  const alert = alertBox();
+  const username = field({ label: 'login.username', name: 'reset-username', pointer: '/username', autocomplete: 'username', maxlength: 20 });
+  const password = field({ label: 'recover.newPassword', name: 'reset-password', pointer: '/newPassword', type: 'password', autocomplete: 'new-password', maxlength: 64 });
+  const confirm = field({ label: 'info.passwordConfirm', name: 'reset-confirm', pointer: '#confirm', type: 'password', autocomplete: 'new-password', maxlength: 64 });
+  const hints = passwordHints(password.input, username.input);
+  const done = h('div', { attrs: { 'aria-live': 'polite' } });
+  const form = h('form', { attrs: { novalidate: true } }, alert, username.wrapper, password.wrapper, hints, confirm.wrapper);
+  form.addEventListener('submit', (event) => event.preventDefault());
+  const choose = async (method, button) => {
+    clearProblems(form, alert);
+    const missing = [username, password, confirm].filter((f) => !f.input.value);
+    for (const f of missing) markField(form, f.input.dataset.pointer, { i18n: 'info.required' });
+    if (!missing.includes(confirm) && confirm.input.value !== password.input.value) {
+      markField(form, '#confirm', { i18n: 'info.passwordMismatch' });
+      missing.push(confirm);
+    }
+    if (missing.length) {
+      fillAlert(alert, { title: t('error.summary') });
+      missing[0].input.focus();
+      return;
+    }
+    const provided = await verifyIdentity(method);
+    if (!provided) {
+      button.focus();
+      return;
+    }
+    const body = { method, result: provided.result, username: username.input.value.trim(), newPassword: password.input.value };
+    const answer = await request('POST', '/v1/recovery/password', { body });
+    if (!answer.ok) {
+      showProblem(form, alert, answer.body);
+      return;
+    }
+    password.input.value = confirm.input.value = '';
+    session.forget();
+    app.refreshNav();
+    announce(t('recover.passwordChanged'));
+    done.replaceChildren(h('p', { class: 'status ok', i18n: 'recover.passwordChanged' }), h('a', { class: 'button primary', href: `#/login?username=${encodeURIComponent(body.username)}`, i18n: 'nav.login' }));
+  };
+  showScreen(
+    app.main,
+    'recover.passwordHeading',
+    h(
+      'div',
+      { class: 'screen narrow' },
+      h('h1', { i18n: 'recover.passwordHeading' }),
+      h('p', { i18n: 'recover.passwordLead' }),
+      form,
+      h('p', { class: 'label', i18n: 'recover.verifyWith' }),
+      methodButtons(choose),
+      done,
+    ),
+  );
+}
+
+export async function logout(app) {
+  const token = session.access();
+  if (token) await request('DELETE', '/v1/sessions/current', { token });
+  session.forget();
+  app.refreshNav();
+  announce(t('me.loggedOut'));
+  app.navigate('#/');
+}

@@ -1,0 +1,137 @@
+// The page: header, menu, language switch, and the screens by the address's fragment (#/signup,
+// #/login, #/me, #/certify, ...), so that the server serves one document at `/`.
+
+import { logout, renderFindUsername, renderLogin, renderMe, renderResetPassword } from './account.js';
+import { session } from './api.js';
+import { renderCitizen, renderGuide, renderStudent } from './certification.js';
+import { focusHeading, h, showScreen } from './dom.js';
+import { language, onLanguageChange, relabel, setLanguage, t } from './i18n.js';
+import { clearWhenEdited } from './problems.js';
+import { renderSignup } from './signup.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('site-nav');
+const switcher = document.getElementById('language-switch');
+
+/** Language hooks of what is on screen: values that are not plain keys (library names). */
+let languageHooks = [];
+
+const app = {
+  main,
+  navigate(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+  refreshNav: renderNav,
+  onLanguage(node, hook) {
+    languageHooks.push({ node, hook });
+  },
+  logout: () => logout(app),
+};
+
+const SCREENS = {
+  '/': renderHome,
+  '/signup': () => renderSignup(app),
+  '/login': (params) => renderLogin(app, params),
+  '/me': () => renderMe(app),
+  '/certify': () => renderGuide(app),
+  '/certify/citizen': () => renderCitizen(app),
+  '/certify/student': () => renderStudent(app),
+  '/find-username': () => renderFindUsername(app),
+  '/reset-password': () => renderResetPassword(app),
+};
+
+function currentPath() {
+  const raw = location.hash.startsWith('#/') ? location.hash.slice(1) : '/';
+  const [path, query] = raw.split('?');
+  return { path: SCREENS[path] ? path : '/', params: new URLSearchParams(query ?? '') };
+}
+
+function route() {
+  languageHooks = [];
+  const { path, params } = currentPath();
+  renderNav();
+  SCREENS[path](params);
+}
+
+function renderNav() {
+  const { path } = currentPath();
+  const link = (href, key) =>
+    h('li', {}, h('a', { href: `#${href}`, i18n: key, attrs: { 'aria-current': path === href ? 'page' : undefined } }));
+  const items = session.signedIn()
+    ? [
+        link('/me', 'nav.me'),
+        link('/certify', 'nav.certify'),
+        h('li', {}, h('button', { type: 'button', class: 'link', i18n: 'nav.logout', on: { click: () => app.logout() } })),
+      ]
+    : [
+        link('/login', 'nav.login'),
+        link('/signup', 'nav.signup'),
+        link('/find-username', 'nav.findUsername'),
+        link('/reset-password', 'nav.resetPassword'),
+        link('/certify', 'nav.certify'),
+      ];
+  nav.replaceChildren(h('ul', {}, ...items));
+}
+
+function renderHome() {
+  const card = (href, titleKey, hintKey, primary) =>
+    h(
+      'li',
+      { class: 'card' },
+      h('a', { class: primary ? 'button primary' : 'button', href, i18n: titleKey }),
+      hintKey ? h('p', { class: 'note', i18n: hintKey }) : null,
+    );
+  showScreen(
+    main,
+    'home.heading',
+    h(
+      'div',
+      { class: 'screen' },
+      h('h1', { i18n: 'home.heading' }),
+      h('p', { class: 'lead', i18n: 'home.lead' }),
+      h(
+        'ul',
+        { class: 'cards' },
+        card('#/signup', 'home.signup', 'home.signupHint', true),
+        card(session.signedIn() ? '#/me' : '#/login', session.signedIn() ? 'nav.me' : 'home.login', 'home.loginHint', false),
+        card('#/certify', 'home.certify', 'home.certifyHint', false),
+      ),
+    ),
+  );
+}
+
+function labelSwitcher() {
+  // The button names the other language, in that language.
+  const other = language() === 'ko' ? 'en' : 'ko';
+  switcher.lang = other;
+  switcher.textContent = t('site.switch');
+}
+
+switcher.addEventListener('click', () => {
+  setLanguage(language() === 'ko' ? 'en' : 'ko');
+});
+
+onLanguageChange(() => {
+  labelSwitcher();
+  languageHooks = languageHooks.filter(({ node }) => node.isConnected);
+  for (const { hook } of languageHooks) hook();
+  const titleKey = document.body.dataset.screenTitle;
+  if (titleKey) document.title = `${t(titleKey)} | ${t('site.title')}`;
+});
+
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  // The fragment names screens, so the skip link moves focus itself.
+  event.preventDefault();
+  focusHeading(main.querySelector('h1') ?? main);
+});
+
+clearWhenEdited(document.body);
+window.addEventListener('hashchange', route);
+relabel(document);
+labelSwitcher();
+// On arrival focus stays at the start of the document (the skip link comes first); from then on
+// each new screen moves it to its heading.
+Promise.resolve(route()).finally(() => {
+  document.body.dataset.ready = 'true';
+});

@@ -1,0 +1,459 @@
+// 회원가입 (seed 000, steps 1 to 4): 회원유형확인 > 이용약관동의 > 본인확인 > 정보입력, then the result
+// with the loan-card number. The sign-up token lives in this module's memory only: a reload starts
+// the sign-up again, as the service's 30-minute session would have it anyway.
+
+import { libraries, request, terms } from './api.js';
+import { alertBox, announce, field, h, selectField, showScreen, uid } from './dom.js';
+import { libraryName, t } from './i18n.js';
+import { verifyIdentity } from './identity.js';
+import { passwordHints } from './password.js';
+import { clearProblems, fillAlert, focusInput, markField, showProblem } from './problems.js';
+
+const STEPS = ['stepper.type', 'stepper.terms', 'stepper.identity', 'stepper.info'];
+
+/** The sign-up in progress: `{ memberType, signupId, token, verified }`. */
+let flow = null;
+
+let app;
+
+export function renderSignup(context) {
+  app = context;
+  flow = null;
+  showTypeStep();
+}
+
+function stepper(current) {
+  return h(
+    'nav',
+    { class: 'stepper', i18nAttrs: { 'aria-label': 'stepper.label' } },
+    h(
+      'ol',
+      {},
+      ...STEPS.map((key, index) =>
+        h(
+          'li',
+          {
+            class: index < current ? 'done' : index === current ? 'current' : 'todo',
+            attrs: { 'aria-current': index === current ? 'step' : undefined },
+          },
+          h('span', { class: 'step-number', text: String(index + 1), attrs: { 'aria-hidden': 'true' } }),
+          h('span', { class: 'step-label', i18n: key }),
+          index < current ? h('span', { class: 'visually-hidden', text: ' ' }, h('span', { i18n: 'stepper.done' })) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/** One step's screen: the page heading, the stepper, and the step's own heading (which takes focus). */
+function stepScreen(index, headingKey, ...content) {
+  const headingId = uid('step-heading');
+  showScreen(
+    app.main,
+    headingKey,
+    h(
+      'div',
+      { class: 'screen signup' },
+      h('h1', { i18n: 'signup.heading' }),
+      stepper(index),
+      h(
+        'section',
+        { class: 'step', attrs: { 'aria-labelledby': headingId } },
+        h('h2', { id: headingId, i18n: headingKey, attrs: { 'data-focus-heading': true } }),
+        ...content,
+      ),
+    ),
+  );
+}
+
+/** The alert's extra for problems after which only a new sign-up goes on: a button that starts again. */
+function restartFor(problem) {
+  const codes = ['signup.expired', 'signup.not_found', 'signup.token_invalid', 'age.requires_child_signup'];
+  if (!codes.includes(problem.code)) return [];
+  return [h('button', { type: 'button', class: 'button', i18n: 'error.restart', on: { click: () => renderSignup(app) } })];
+}
+
+/** 이미 가입된 회원: the masked username and the way to 아이디 찾기. */
+function alreadyMemberHint(problem) {
+  if (problem.code !== 'member.already_exists' || !problem.maskedUsername) return [];
+  return [
+    h('p', { class: 'masked-username', i18n: 'identity.alreadyMember', params: { masked: problem.maskedUsername } }),
+    h('a', { href: '#/find-username', i18n: 'identity.findUsername' }),
+  ];
+}
+
+// 1. 회원유형확인
+
+function showTypeStep() {
+  const alert = alertBox();
+  const errorNode = h('p', { class: 'field-error', id: uid('type-error') });
+  const ruleId = uid('type-rule');
+  const choice = (value, titleKey, ageKey) => {
+    const id = uid(`type-${value}`);
+    return h(
+      'div',
+      { class: 'choice' },
+      h('input', { type: 'radio', name: 'memberType', id, value, attrs: { 'aria-describedby': ruleId } }),
+      h('label', { htmlFor: id }, h('span', { class: 'choice-title', i18n: titleKey }), ' ', h('span', { class: 'choice-detail', i18n: ageKey })),
+    );
+  };
+  const fieldset = h(
+    'fieldset',
+    { class: 'choices', attrs: { 'data-pointer': '/memberType', 'aria-describedby': errorNode.id } },
+    h('legend', { i18n: 'type.legend' }),
+    choice('general', 'type.general', 'type.generalAge'),
+    choice('child', 'type.child', 'type.childAge'),
+    errorNode,
+  );
+  const submit = h('button', { type: 'submit', class: 'button primary', i18n: 'type.next' });
+  const form = h(
+    'form',
+    { attrs: { novalidate: true } },
+    alert,
+    fieldset,
+    h('div', { class: 'rule', id: ruleId }, h('p', { class: 'note strong', i18n: 'type.rule' }), h('p', { class: 'note', i18n: 'type.ruleDetail' })),
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, alert);
+    const chosen = form.querySelector('input[name="memberType"]:checked');
+    if (!chosen) {
+      markField(form, '/memberType', { i18n: 'type.required' });
+      fillAlert(alert, { title: t('error.summary') });
+      focusInput(fieldset);
+      return;
+    }
+    submit.disabled = true;
+    const answer = await request('POST', '/v1/signups', { body: { memberType: chosen.value } });
+    submit.disabled = false;
+    if (!answer.ok) {
+      showProblem(form, alert, answer.body);
+      return;
+    }
+    flow = { memberType: answer.body.memberType, signupId: answer.body.signupId, token: answer.body.signupToken };
+    showTermsStep();
+  });
+  stepScreen(0, 'type.heading', form);
+}
+
+// 2. 이용약관동의
+
+async function showTermsStep() {
+  let documents;
+  let institutions;
+  try {
+    [documents, institutions] = await Promise.all([terms(), libraries()]);
+  } catch (failure) {
+    const alert = alertBox();
+    stepScreen(1, 'terms.heading', alert);
+    fillAlert(alert, { title: failure.body?.title, detail: failure.body?.detail });
+    return;
+  }
+  documents = documents.filter((doc) => doc.step === 'signup');
+  const alert = alertBox();
+  const checks = documents.map((doc, index) => {
+    const titleId = uid('doc-title');
+    const checkId = uid('doc-check');
+    const errorNode = h('p', { class: 'field-error', id: `${checkId}-error` });
+    const checkbox = h('input', {
+      type: 'checkbox',
+      id: checkId,
+      name: doc.id,
+      attrs: { 'data-pointer': `/consents/${index}`, 'aria-describedby': errorNode.id, 'data-document': doc.id },
+    });
+    // The heading names the scrollable text (a region); the wrapper is no second landmark of that name.
+    const section = h(
+      'div',
+      { class: 'document' },
+      h('h3', { id: titleId, text: doc.title, attrs: { lang: 'ko' } }),
+      h('div', { class: 'document-text', text: doc.body, attrs: { role: 'region', tabindex: '0', 'aria-labelledby': titleId, lang: 'ko' } }),
+      h('div', { class: 'check' }, checkbox, h('label', { htmlFor: checkId, i18n: 'terms.agreeTo', params: { title: doc.title } })),
+      errorNode,
+    );
+    return { doc, checkbox, section };
+  });
+  const agree = h('button', { type: 'submit', class: 'button primary', i18n: 'terms.agree' });
+  const disagree = h('button', { type: 'button', class: 'button', i18n: 'terms.disagree' });
+  const form = h('form', { attrs: { novalidate: true } }, ...checks.map((c) => c.section), alert, h('div', { class: 'actions' }, agree, disagree));
+
+  const send = async (agreedTo) => {
+    clearProblems(form, alert);
+    agree.disabled = disagree.disabled = true;
+    const consents = checks.map(({ doc, checkbox }) => ({ document: doc.id, version: doc.version, agreed: agreedTo(checkbox) }));
+    const answer = await request('POST', `/v1/signups/${flow.signupId}/consents`, { body: { consents }, token: flow.token });
+    agree.disabled = disagree.disabled = false;
+    return answer;
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, alert);
+    const unchecked = checks.filter((c) => !c.checkbox.checked);
+    if (unchecked.length) {
+      for (const c of unchecked) markField(form, c.checkbox.dataset.pointer, { i18n: 'terms.checkRequired' });
+      fillAlert(alert, { title: t('error.summary') });
+      unchecked[0].checkbox.focus();
+      return;
+    }
+    const answer = await send(() => true);
+    if (answer.ok) showIdentityStep();
+    else showProblem(form, alert, answer.body, { extra: restartFor(answer.body) });
+  });
+  disagree.addEventListener('click', async () => {
+    // 동의하지 않습니다: the refusal is sent so that it is recorded, and the sign-up stops here.
+    const answer = await send(() => false);
+    if (answer.status === 422 && answer.body.code === 'consent.required') showStopped(answer.body);
+    else if (!answer.ok) showProblem(form, alert, answer.body, { extra: restartFor(answer.body) });
+  });
+
+  stepScreen(
+    1,
+    'terms.heading',
+    h('p', { class: 'note', i18n: 'terms.intro1' }),
+    h('p', { class: 'note', i18n: 'terms.intro2' }),
+    integrationNotice(institutions),
+    h('p', { class: 'note docs-language', i18n: 'terms.docsLanguage' }),
+    form,
+  );
+}
+
+/** 인천광역시교육청 공공도서관 통합안내: the nine institutions that share one membership. */
+function integrationNotice(institutions) {
+  const headingId = uid('notice');
+  return h(
+    'section',
+    { class: 'notice', attrs: { 'aria-labelledby': headingId } },
+    h('h3', { id: headingId, i18n: 'terms.noticeHeading' }),
+    h('p', { i18n: 'terms.notice1' }),
+    h('p', { i18n: 'terms.notice2' }),
+    h('p', { class: 'visually-hidden', i18n: 'terms.noticeLibraries' }),
+    h('ul', { class: 'institutions' }, ...institutions.map((lib) => h('li', { text: lib.name, attrs: { lang: 'ko' } }))),
+    h('p', { i18n: 'terms.noticeElibrary' }),
+  );
+}
+
+function showStopped(problem) {
+  const alert = alertBox();
+  const review = h('button', { type: 'button', class: 'button primary', i18n: 'terms.review', on: { click: () => showTermsStep() } });
+  stepScreen(
+    1,
+    'terms.stoppedHeading',
+    alert,
+    h('p', { i18n: 'terms.stopped' }),
+    h('p', { class: 'note', i18n: 'terms.stoppedRecorded' }),
+    h('div', { class: 'actions' }, review, h('a', { class: 'button', href: '#/', i18n: 'guide.main' })),
+  );
+  fillAlert(alert, { title: problem.title, detail: problem.detail });
+}
+
+// 3. 본인확인
+
+function showIdentityStep() {
+  const alert = alertBox();
+  const methodButton = (method, key) =>
+    h('button', {
+      type: 'button',
+      class: 'button method',
+      i18n: key,
+      attrs: { 'data-method': method },
+      on: { click: (event) => verify(method, event.currentTarget) },
+    });
+  const holder = h('div', {}, alert);
+  const verify = async (method, button) => {
+    clearProblems(holder, alert);
+    const provided = await verifyIdentity(method);
+    if (!provided) {
+      button.focus();
+      return;
+    }
+    const answer = await request('POST', `/v1/signups/${flow.signupId}/identity`, {
+      body: { method, result: provided.result },
+      token: flow.token,
+    });
+    if (answer.ok) {
+      flow.verified = answer.body.verified;
+      showInfoStep();
+      return;
+    }
+    showProblem(holder, alert, answer.body, { extra: [...alreadyMemberHint(answer.body), ...restartFor(answer.body)] });
+    // The provider's result is used up whatever the answer: another try starts from the buttons.
+    button.focus();
+  };
+  stepScreen(
+    2,
+    'identity.heading',
+    h('p', { i18n: flow.memberType === 'child' ? 'identity.leadChild' : 'identity.leadGeneral' }),
+    holder,
+    h(
+      'div',
+      { class: 'methods', attrs: { role: 'group' }, i18nAttrs: { 'aria-label': 'identity.methods' } },
+      methodButton('phone', 'identity.phone'),
+      methodButton('ipin', 'identity.ipin'),
+    ),
+    h(
+      'p',
+      { class: 'note' },
+      h('span', { i18n: 'identity.ipinNote' }),
+      ' ',
+      h('span', { class: 'muted', i18n: 'identity.ipinNewLocal' }),
+    ),
+  );
+}
+
+// 4. 정보입력
+
+async function showInfoStep() {
+  let institutions;
+  try {
+    institutions = await libraries();
+  } catch {
+    institutions = [];
+  }
+  const child = flow.memberType === 'child';
+  const alert = alertBox();
+  const childName = child ? field({ label: 'info.childName', name: 'child-name', pointer: '/child/name', maxlength: 30 }) : null;
+  const childBirthDate = child
+    ? field({ label: 'info.childBirthDate', name: 'child-birth-date', pointer: '/child/birthDate', hint: 'info.childBirthDateHint', inputmode: 'numeric', maxlength: 10 })
+    : null;
+  const checkButton = h('button', { type: 'button', class: 'button', i18n: 'info.checkUsername' });
+  const username = field({
+    label: 'info.username',
+    name: 'username',
+    pointer: '/username',
+    hint: 'info.usernameHint',
+    autocomplete: 'username',
+    maxlength: 20,
+    extra: checkButton,
+  });
+  const availability = h('p', { class: 'availability', attrs: { 'aria-live': 'polite' } });
+  const password = field({ label: 'info.password', name: 'password', pointer: '/password', type: 'password', autocomplete: 'new-password', maxlength: 64 });
+  const confirm = field({ label: 'info.passwordConfirm', name: 'password-confirm', pointer: '#confirm', type: 'password', autocomplete: 'new-password', maxlength: 64 });
+  const hints = passwordHints(password.input, username.input);
+  const email = field({ label: child ? 'info.emailChild' : 'info.email', name: 'email', pointer: '/email', type: 'email', autocomplete: 'email', maxlength: 254 });
+  const phone = field({ label: child ? 'info.phoneChild' : 'info.phone', name: 'phone', pointer: '/phone', type: 'tel', hint: 'info.phoneHint', autocomplete: 'tel', maxlength: 13 });
+  const library = selectField({
+    label: 'info.library',
+    name: 'home-library',
+    pointer: '/homeLibrary',
+    placeholder: 'info.libraryChoose',
+    options: institutions.map((lib) => h('option', { value: lib.code, text: libraryName(lib), attrs: { 'data-library': lib.code } })),
+  });
+  app.onLanguage(library.input, () => {
+    for (const option of library.input.querySelectorAll('option[data-library]')) {
+      const lib = institutions.find((l) => l.code === option.value);
+      if (lib) option.textContent = libraryName(lib);
+    }
+  });
+
+  checkButton.addEventListener('click', async () => {
+    clearProblems(username.wrapper);
+    availability.replaceChildren();
+    const name = username.input.value.trim();
+    if (!name) {
+      markField(username.wrapper, '/username', { i18n: 'info.required' });
+      username.input.focus();
+      return;
+    }
+    const answer = await request('GET', `/v1/usernames/${encodeURIComponent(name)}`);
+    if (!answer.ok) {
+      const marked = showProblem(username.wrapper, alert, answer.body);
+      if (!marked.length) username.input.focus();
+      return;
+    }
+    clearProblems(form, alert);
+    const key = answer.body.available ? 'info.usernameAvailable' : 'info.usernameUnavailable';
+    const line = h('span', { class: answer.body.available ? 'ok' : 'bad', i18n: key, params: { username: answer.body.username } });
+    availability.replaceChildren(line);
+    if (!answer.body.available) {
+      username.input.setAttribute('aria-invalid', 'true');
+    }
+  });
+  username.input.addEventListener('input', () => availability.replaceChildren());
+
+  const submit = h('button', { type: 'submit', class: 'button primary', i18n: 'info.submit' });
+  const form = h(
+    'form',
+    { attrs: { novalidate: true } },
+    alert,
+    child ? h('fieldset', {}, h('legend', { i18n: 'info.childLegend' }), childName.wrapper, childBirthDate.wrapper) : null,
+    h('fieldset', {}, h('legend', { i18n: 'info.accountLegend' }), username.wrapper, availability, password.wrapper, hints, confirm.wrapper),
+    h('fieldset', {}, h('legend', { i18n: child ? 'info.contactLegendChild' : 'info.contactLegend' }), email.wrapper, phone.wrapper, library.wrapper),
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, alert);
+    const required = [childName, childBirthDate, username, password, confirm, email, phone, library].filter(Boolean);
+    const missing = required.filter((f) => !f.input.value.trim());
+    for (const f of missing) markField(form, f.input.dataset.pointer, { i18n: 'info.required' });
+    if (!missing.includes(confirm) && confirm.input.value !== password.input.value) {
+      markField(form, '#confirm', { i18n: 'info.passwordMismatch' });
+      missing.push(confirm);
+    }
+    if (missing.length) {
+      fillAlert(alert, { title: t('error.summary') });
+      missing[0].input.focus();
+      return;
+    }
+    const body = {
+      username: username.input.value.trim(),
+      password: password.input.value,
+      email: email.input.value.trim(),
+      phone: phone.input.value.trim(),
+      homeLibrary: library.input.value,
+    };
+    if (child) body.child = { name: childName.input.value.trim(), birthDate: childBirthDate.input.value.trim() };
+    submit.disabled = true;
+    const answer = await request('POST', `/v1/signups/${flow.signupId}/member`, { body, token: flow.token });
+    submit.disabled = false;
+    if (answer.ok) {
+      flow = null;
+      showDone(answer.body);
+      return;
+    }
+    showProblem(form, alert, answer.body, {
+      fieldFor: { 'username.taken': '/username', 'age.requires_general_signup': '/child/birthDate' },
+      extra: [...alreadyMemberHint(answer.body), ...restartFor(answer.body)],
+    });
+  });
+
+  const verified = flow.verified;
+  stepScreen(
+    3,
+    'info.heading',
+    h('p', {
+      class: 'verified',
+      i18n: verified.role === 'guardian' ? 'info.verifiedGuardian' : 'info.verifiedSelf',
+      params: { name: verified.name, birthDate: verified.birthDate },
+    }),
+    form,
+  );
+}
+
+// The result: 자료대출번호.
+
+function showDone(member) {
+  const row = (key, value, valueProps = {}) => [h('dt', { i18n: key }), h('dd', { ...valueProps, text: value })];
+  const valueRow = (key, valueKey) => [h('dt', { i18n: key }), h('dd', { i18n: valueKey })];
+  announce(t('done.heading'));
+  stepScreen(
+    4,
+    'done.heading',
+    h('p', { i18n: 'done.lead' }),
+    h(
+      'dl',
+      { class: 'summary' },
+      ...row('done.username', member.username),
+      ...row('done.loanCard', member.loanCardNumber, { class: 'loan-card' }),
+      ...valueRow('done.memberType', `memberType.${member.memberType}`),
+      ...valueRow('done.grade', `grade.${member.grade}`),
+    ),
+    h('p', { class: 'note', i18n: 'done.next' }),
+    h(
+      'div',
+      { class: 'actions' },
+      h('a', { class: 'button primary', href: `#/login?username=${encodeURIComponent(member.username)}`, i18n: 'done.login' }),
+      h('a', { class: 'button', href: '#/certify', i18n: 'nav.certify' }),
+    ),
+  );
+}
