@@ -120,7 +120,7 @@ async fn a_dls_account_body_that_breaks_the_rules_names_every_field_and_echoes_n
 async fn faults_are_set_for_each_system_and_mode() {
     let app = app().await;
 
-    for system in ["residency", "dls"] {
+    for system in ["identity", "residency", "dls"] {
         for mode in ["timeout", "error", "ok"] {
             let response = app.post("/_sim/faults").json(&json!({ "system": system, "mode": mode })).send().await;
 
@@ -133,7 +133,7 @@ async fn faults_are_set_for_each_system_and_mode() {
 async fn a_fault_of_an_unknown_system_or_mode_is_refused() {
     let app = app().await;
 
-    let system = app.post("/_sim/faults").json(&json!({ "system": "identity", "mode": "error" })).send().await;
+    let system = app.post("/_sim/faults").json(&json!({ "system": "registry", "mode": "error" })).send().await;
     system.assert_field_error(422, "validation.failed", "/system", "invalid_value");
 
     let mode = app.post("/_sim/faults").json(&json!({ "system": "dls", "mode": "slow" })).send().await;
