@@ -133,7 +133,7 @@ async fn faults_are_set_for_each_system_and_mode() {
 async fn a_fault_of_an_unknown_system_or_mode_is_refused() {
     let app = app().await;
 
-    let system = app.post("/_sim/faults").json(&json!({ "system": "email", "mode": "error" })).send().await;
+    let system = app.post("/_sim/faults").json(&json!({ "system": "registry", "mode": "error" })).send().await;
     system.assert_field_error(422, "validation.failed", "/system", "invalid_value");
 
     let mode = app.post("/_sim/faults").json(&json!({ "system": "dls", "mode": "slow" })).send().await;
