@@ -87,13 +87,15 @@ async fn key_field(source: &dyn SecretSource, id: &str, field: &'static str) -> 
     SecretKey::from_text(text).map_err(|source| SecretError::BadKey { id: id.to_owned(), field, source })
 }
 
+/// Fetches the four secrets side by side: init waits for the slowest, not for their sum.
 async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, SecretError> {
-    Ok(Keys {
-        identity_result: key_field(source, &ids.identity, "resultKey").await?,
-        di_pepper: key_field(source, &ids.pepper, "pepper").await?,
-        idempotency: key_field(source, &ids.idempotency, "key").await?,
-        token_signing: key_field(source, &ids.token, "signingKey").await?,
-    })
+    let (identity_result, di_pepper, idempotency, token_signing) = tokio::try_join!(
+        key_field(source, &ids.identity, "resultKey"),
+        key_field(source, &ids.pepper, "pepper"),
+        key_field(source, &ids.idempotency, "key"),
+        key_field(source, &ids.token, "signingKey"),
+    )?;
+    Ok(Keys { identity_result, di_pepper, idempotency, token_signing })
 }
 
 /// An upstream system's endpoint from its secret `{ "baseUrl": "https://...", "apiKey": "..." }`
