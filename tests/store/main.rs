@@ -225,3 +225,52 @@ async fn a_lease_is_taken_when_absent_expired_or_abandoned() {
         assert!(table.write(vec![lease("IDEM#d")]).await.is_ok(), "{name}: expired");
     }
 }
+
+/// Secrets Manager on the wire (the same test server): keys are loaded from real secrets, a missing
+/// secret or field stops the load (configuration fails closed), and a refresh sees a rotated value.
+#[tokio::test]
+async fn keys_load_from_secrets_manager_and_fail_closed() {
+    use membership::secrets::{KeyRing, SecretIds, SecretsManager};
+    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") else { return };
+    let config = membership::aws::sdk_config(Some(&endpoint), membership::aws::Patience::LocalServer).await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let run = membership::keys::random_id();
+    let name = |what: &str| format!("test/{run}/{what}");
+    for (what, field) in
+        [("identity", "resultKey"), ("pepper", "pepper"), ("idempotency", "key"), ("token", "signingKey")]
+    {
+        let value = json!({ field: format!("{what}-{}", "k".repeat(40)) }).to_string();
+        client.create_secret().name(name(what)).secret_string(value).send().await.expect("secret created");
+    }
+    let ids = SecretIds {
+        identity: name("identity"),
+        pepper: name("pepper"),
+        idempotency: name("idempotency"),
+        token: name("token"),
+    };
+    let source = Arc::new(SecretsManager::new(client.clone()));
+
+    let ring = KeyRing::load(source.clone(), ids.clone(), std::time::Duration::ZERO).await.expect("keys load");
+    let before = ring.current().person_key("di");
+    client
+        .put_secret_value()
+        .secret_id(name("pepper"))
+        .secret_string(json!({ "pepper": "rotated".repeat(8) }).to_string())
+        .send()
+        .await
+        .expect("rotated");
+    ring.refresh_if_stale().await;
+    assert_ne!(ring.current().person_key("di"), before, "the refresh read the new value");
+
+    let missing = SecretIds { token: name("absent"), ..ids.clone() };
+    assert!(KeyRing::load(source.clone(), missing, std::time::Duration::ZERO).await.is_err(), "a missing secret");
+    client
+        .create_secret()
+        .name(name("wrong-field"))
+        .secret_string(json!({ "salt": "k".repeat(40) }).to_string())
+        .send()
+        .await
+        .expect("secret created");
+    let wrong = SecretIds { pepper: name("wrong-field"), ..ids };
+    assert!(KeyRing::load(source, wrong, std::time::Duration::ZERO).await.is_err(), "a secret without its field");
+}
