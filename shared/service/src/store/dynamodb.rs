@@ -68,6 +68,18 @@ fn expression(condition: Condition) -> Expression {
     expr
 }
 
+/// A condition set on any of the SDK's write builders (`Put`, `Delete`, `PutItem`, `DeleteItem`),
+/// which share these setters but no trait.
+macro_rules! conditioned {
+    ($builder:expr, $condition:expr) => {{
+        let expr = expression($condition);
+        $builder
+            .set_condition_expression(expr.text)
+            .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
+            .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
+    }};
+}
+
 fn attributes_of(item: Item) -> Result<Attributes, StoreError> {
     serde_dynamo::to_item(Value::Object(item.0)).map_err(|e| StoreError::Malformed(e.to_string()))
 }
@@ -241,27 +253,19 @@ impl DynamoTable {
         let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Malformed(e.to_string());
         Ok(match write {
             Write::Put { item, condition } => {
-                let expr = expression(condition);
-                let put = Put::builder()
-                    .table_name(&self.name)
-                    .set_item(Some(attributes_of(item)?))
-                    .set_condition_expression(expr.text)
-                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
-                    .build()
-                    .map_err(built)?;
+                let put =
+                    conditioned!(Put::builder().table_name(&self.name).set_item(Some(attributes_of(item)?)), condition)
+                        .build()
+                        .map_err(built)?;
                 TransactWriteItem::builder().put(put).build()
             }
             Write::Delete { key, condition } => {
-                let expr = expression(condition);
-                let delete = Delete::builder()
-                    .table_name(&self.name)
-                    .set_key(Some(key_attributes(&key)))
-                    .set_condition_expression(expr.text)
-                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
-                    .build()
-                    .map_err(built)?;
+                let delete = conditioned!(
+                    Delete::builder().table_name(&self.name).set_key(Some(key_attributes(&key))),
+                    condition
+                )
+                .build()
+                .map_err(built)?;
                 TransactWriteItem::builder().delete(delete).build()
             }
             Write::Check { key, condition } => {
@@ -338,46 +342,34 @@ impl Table for DynamoTable {
             return self.transact(writes).await;
         }
         match writes.remove(0) {
-            Write::Put { item, condition } => {
-                let expr = expression(condition);
-                self.client
-                    .put_item()
-                    .table_name(&self.name)
-                    .set_item(Some(attributes_of(item)?))
-                    .set_condition_expression(expr.text)
-                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| {
-                        if is_condition_failure(&e) {
-                            StoreError::ConditionFailed { index: None }
-                        } else {
-                            unavailable(e)
-                        }
-                    })
-            }
-            Write::Delete { key, condition } => {
-                let expr = expression(condition);
-                self.client
-                    .delete_item()
-                    .table_name(&self.name)
-                    .set_key(Some(key_attributes(&key)))
-                    .set_condition_expression(expr.text)
-                    .set_expression_attribute_names((!expr.names.is_empty()).then_some(expr.names))
-                    .set_expression_attribute_values((!expr.values.is_empty()).then_some(expr.values))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| {
-                        if is_condition_failure(&e) {
-                            StoreError::ConditionFailed { index: None }
-                        } else {
-                            unavailable(e)
-                        }
-                    })
-            }
+            Write::Put { item, condition } => conditioned!(
+                self.client.put_item().table_name(&self.name).set_item(Some(attributes_of(item)?)),
+                condition
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if is_condition_failure(&e) {
+                    StoreError::ConditionFailed { index: None }
+                } else {
+                    unavailable(e)
+                }
+            }),
+            Write::Delete { key, condition } => conditioned!(
+                self.client.delete_item().table_name(&self.name).set_key(Some(key_attributes(&key))),
+                condition
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if is_condition_failure(&e) {
+                    StoreError::ConditionFailed { index: None }
+                } else {
+                    unavailable(e)
+                }
+            }),
             Write::Check { .. } => unreachable!("a lone check goes through a transaction"),
         }
     }
