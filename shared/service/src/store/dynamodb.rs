@@ -95,6 +95,18 @@ fn built(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Malformed(error.to_string())
 }
 
+/// Adds a page of results to `items`; the key to start the next page from, if there is one.
+fn next_page(
+    items: &mut Vec<Item>,
+    page: Option<Vec<Attributes>>,
+    last_evaluated_key: Option<Attributes>,
+) -> Result<Option<Attributes>, StoreError> {
+    for attributes in page.unwrap_or_default() {
+        items.push(item_from(attributes)?);
+    }
+    Ok(last_evaluated_key.filter(|key| !key.is_empty()))
+}
+
 fn key_attributes(key: &Key) -> Attributes {
     HashMap::from([(PK.into(), AttributeValue::S(key.pk.clone())), (SK.into(), AttributeValue::S(key.sk.clone()))])
 }
@@ -213,12 +225,9 @@ impl DynamoTable {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for attributes in output.items.unwrap_or_default() {
-                items.push(item_from(attributes)?);
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
+            start = next_page(&mut items, output.items, output.last_evaluated_key)?;
+            if start.is_none() {
+                return Ok(items);
             }
         }
     }
@@ -394,12 +403,9 @@ impl Table for DynamoTable {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for attributes in output.items.unwrap_or_default() {
-                items.push(item_from(attributes)?);
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
+            start = next_page(&mut items, output.items, output.last_evaluated_key)?;
+            if start.is_none() {
+                break;
             }
         }
         Ok(items)
@@ -451,12 +457,9 @@ impl Table for DynamoTable {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for attributes in output.items.unwrap_or_default() {
-                items.push(item_from(attributes)?);
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
+            start = next_page(&mut items, output.items, output.last_evaluated_key)?;
+            if start.is_none() {
+                return Ok(items);
             }
         }
     }
