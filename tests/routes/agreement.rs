@@ -128,13 +128,14 @@ fn every_function_package_is_one_template_function_and_one_variant() {
 
 #[test]
 fn every_function_package_runs_its_own_function() {
-    for function in Function::ALL {
+    for (function, lambda) in Function::ALL.into_iter().zip(membership::lambda::Lambda::ALL) {
+        assert_eq!(lambda.function, function, "Lambda::ALL follows Function::ALL");
         let name = function.name();
         let manifest: toml_edit::DocumentMut =
             sources::read(&format!("functions/{name}/Cargo.toml")).parse().expect("a TOML manifest");
         assert_eq!(manifest["package"]["name"].as_str(), Some(name), "functions/{name}/Cargo.toml names its package");
         let main = sources::read(&format!("functions/{name}/src/main.rs"));
-        let call = format!("membership::lambda::run(Function::{function:?})");
+        let call = format!("membership::lambda::run(membership::lambda::{})", lambda.constant());
         assert!(main.contains(&call), "functions/{name}/src/main.rs should call {call}");
     }
     for (name, entry) in sources::SCHEDULED {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use membership::http::ROUTES;
+use membership::lambda::Lambda;
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
@@ -65,41 +66,32 @@ impl LambdaSource {
         all
     }
 
-    /// What a deployed function requires: `run`'s configuration for an HTTP function (the shared
-    /// service and the arm of its `Function` variant), or its scheduled entry's.
+    /// What a deployed function requires: the shared service's configuration and its upstream
+    /// system's secret for an HTTP function (`membership::lambda::Lambda`), or its scheduled entry's.
     pub fn requires_for(&self, package: &str) -> BTreeSet<String> {
         if let Some((_, entry)) = SCHEDULED.iter().find(|(name, _)| *name == package) {
             return self.requires(entry);
         }
-        let function = membership::http::Function::ALL
-            .iter()
-            .find(|f| f.name() == package)
+        let lambda = Lambda::ALL
+            .into_iter()
+            .find(|lambda| lambda.function.name() == package)
             .unwrap_or_else(|| panic!("{package} is neither a Function nor scheduled"));
-        let (_, run) = &self.functions["run"];
         let mut all = self.requires("production_service");
-        let arm = format!("Function::{function:?} =>");
-        for line in run.lines().filter(|line| line.contains(&arm)) {
-            for other in self.functions.keys() {
-                if line.contains(&format!("{other}()")) {
-                    all.extend(self.requires(other));
-                }
-            }
-        }
+        all.extend(lambda.upstream_secret_variable().map(str::to_owned));
         all
     }
 
     /// Every variable lambda.rs requires anywhere.
     pub fn all_required(&self) -> BTreeSet<String> {
-        self.functions.values().flat_map(|(variables, _)| variables.iter().cloned()).collect()
+        let mut all: BTreeSet<String> =
+            self.functions.values().flat_map(|(variables, _)| variables.iter().cloned()).collect();
+        all.extend(self.upstream_variables());
+        all
     }
 
-    /// The variables naming an upstream system's endpoint secret (read by `upstream_endpoint`).
+    /// The variables naming an upstream system's endpoint secret.
     pub fn upstream_variables(&self) -> BTreeSet<String> {
-        self.functions
-            .values()
-            .filter(|(_, body)| body.contains("upstream_endpoint("))
-            .flat_map(|(variables, _)| variables.iter().cloned())
-            .collect()
+        Lambda::ALL.into_iter().filter_map(Lambda::upstream_secret_variable).map(str::to_owned).collect()
     }
 }
 

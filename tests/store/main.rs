@@ -262,6 +262,17 @@ async fn keys_load_from_secrets_manager_and_fail_closed() {
     ring.refresh_if_stale().await;
     assert_ne!(ring.current().person_key("di"), before, "the refresh read the new value");
 
+    // The upstream system's secret comes in the same call, here named by its full ARN.
+    let upstream = json!({ "baseUrl": "https://residency.example.kr/v1", "apiKey": "key-1" }).to_string();
+    let created = client.create_secret().name(name("residency")).secret_string(upstream).send().await;
+    let arn = created.expect("secret created").arn.expect("an ARN");
+    let (_, endpoint) =
+        KeyRing::load_with_upstream(source.clone(), ids.clone(), &arn, std::time::Duration::ZERO).await.expect("loads");
+    assert!(format!("{endpoint:?}").contains("https://residency.example.kr/v1"), "{endpoint:?}");
+    let absent = name("absent");
+    let loaded = KeyRing::load_with_upstream(source.clone(), ids.clone(), &absent, std::time::Duration::ZERO).await;
+    assert!(loaded.is_err(), "a missing upstream secret");
+
     let missing = SecretIds { token: name("absent"), ..ids.clone() };
     assert!(KeyRing::load(source.clone(), missing, std::time::Duration::ZERO).await.is_err(), "a missing secret");
     client

@@ -6,6 +6,8 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 
 /// How long a call to AWS may take.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +42,8 @@ pub async fn sdk_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig
             .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(
                 aws_smithy_async::rt::sleep::TokioSleep::new(),
             ))
-            .time_source(aws_smithy_async::time::SystemTimeSource::new());
+            .time_source(aws_smithy_async::time::SystemTimeSource::new())
+            .http_client(http_client(Trust::AwsRoots));
         if let Some(endpoint) = endpoint {
             builder = builder.endpoint_url(endpoint);
         }
@@ -72,10 +75,40 @@ fn timeout_config(attempt: Duration, operation: Duration) -> TimeoutConfig {
 async fn chain_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
     let (attempt, operation) = timeouts(patience);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client(Trust::Platform))
         .retry_config(retries())
         .timeout_config(timeout_config(attempt, operation));
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
     }
     loader.load().await
+}
+
+/// The root certificates AWS endpoints chain to: Amazon Root CA 1–4 and Starfield Services Root
+/// G2 (Amazon Trust Services; every AWS service endpoint's certificate is issued under them).
+const AWS_ROOTS: &[u8] = include_bytes!("aws-roots.pem");
+
+/// Whom the HTTPS client trusts.
+#[derive(Debug, Clone, Copy)]
+enum Trust {
+    /// In Lambda the clients reach AWS endpoints only: their five roots, built into the binary.
+    /// Reading and parsing the platform's whole store (hundreds of certificates) cost milliseconds
+    /// of every cold start.
+    AwsRoots,
+    /// Outside Lambda (a developer's machine, maybe behind a TLS-inspecting proxy): the platform's
+    /// store.
+    Platform,
+}
+
+/// One HTTPS client for every SDK client of the process (rustls on ring, HTTP/1.1 with a
+/// connection pool), so the TLS set-up is made once, not once per client.
+fn http_client(trust: Trust) -> SharedHttpClient {
+    let trust_store = match trust {
+        Trust::AwsRoots => TrustStore::empty().with_pem_certificate(AWS_ROOTS),
+        Trust::Platform => TrustStore::default(),
+    };
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(TlsContext::builder().with_trust_store(trust_store).build().expect("a valid TLS context"))
+        .build_https()
 }

@@ -10,15 +10,14 @@ use axum::response::Response;
 
 use crate::app::Service;
 use crate::clock::SystemClock;
-use crate::http::{function_router, Function};
+use crate::http::{function_router_with, handlers, Function, Handlers};
 use crate::identity_results::SignedResults;
 use crate::passwords::Argon2id;
 use crate::records::Records;
-use crate::secrets::{upstream_endpoint, KeyRing, SecretIds, SecretsManager};
+use crate::secrets::{KeyRing, SecretIds, SecretsManager};
 use crate::store::dynamodb::DynamoTable;
 use crate::upstream::{
-    HttpResidencyRegistry, HttpSchoolLibrarySystem, ResidencyRegistry, SchoolLibrarySystem, UpstreamConfigError,
-    Upstreams, UPSTREAM_TIMEOUT,
+    HttpResidencyRegistry, HttpSchoolLibrarySystem, UpstreamConfigError, UpstreamEndpoint, Upstreams, UPSTREAM_TIMEOUT,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -38,9 +37,89 @@ fn required(name: &'static str) -> Result<String, ConfigError> {
 /// How long keys are used before Secrets Manager is asked again.
 const SECRET_REFRESH: Duration = Duration::from_secs(15 * 60);
 
+/// What one function's binary runs: its routes with its own handlers, and the upstream system it
+/// reaches, if any. Each `main` names its constant, so no binary links another function's handlers
+/// or an upstream adapter it never calls.
+#[derive(Clone, Copy)]
+pub struct Lambda {
+    pub function: Function,
+    handlers: Handlers,
+    upstream: Option<Upstream>,
+}
+
+/// An upstream system: the variable naming its endpoint secret, and how its adapter is installed.
+#[derive(Clone, Copy)]
+struct Upstream {
+    secret_variable: &'static str,
+    install: fn(&mut Upstreams, &UpstreamEndpoint) -> Result<(), UpstreamConfigError>,
+}
+
+impl Lambda {
+    /// Every function with routes, in `Function::ALL`'s order.
+    pub const ALL: [Lambda; 9] = [
+        START_SIGNUP,
+        RECORD_CONSENT,
+        VERIFY_IDENTITY,
+        COMPLETE_SIGNUP,
+        SIGN_IN,
+        MEMBER_PROFILE,
+        RECOVER_ACCOUNT,
+        CERTIFY_CITIZEN,
+        CERTIFY_STUDENT,
+    ];
+
+    const fn new(function: Function, handlers: Handlers) -> Self {
+        Self { function, handlers, upstream: None }
+    }
+
+    /// The name of the constant its package's `main` runs (`RECORD_CONSENT`).
+    pub fn constant(self) -> String {
+        self.function.name().to_uppercase().replace('-', "_")
+    }
+
+    /// The variable naming its upstream system's endpoint secret, if it reaches one.
+    pub fn upstream_secret_variable(self) -> Option<&'static str> {
+        self.upstream.map(|u| u.secret_variable)
+    }
+}
+
+pub const START_SIGNUP: Lambda = Lambda::new(Function::StartSignup, handlers::start_signup);
+pub const RECORD_CONSENT: Lambda = Lambda::new(Function::RecordConsent, handlers::record_consent);
+pub const VERIFY_IDENTITY: Lambda = Lambda::new(Function::VerifyIdentity, handlers::verify_identity);
+pub const COMPLETE_SIGNUP: Lambda = Lambda::new(Function::CompleteSignup, handlers::complete_signup);
+pub const SIGN_IN: Lambda = Lambda::new(Function::SignIn, handlers::sign_in);
+pub const MEMBER_PROFILE: Lambda = Lambda::new(Function::MemberProfile, handlers::member_profile);
+pub const RECOVER_ACCOUNT: Lambda = Lambda::new(Function::RecoverAccount, handlers::recover_account);
+/// The residency registry: base URL and API key from the secret named by `RESIDENCY_SECRET_ID`,
+/// the contract's 3 s timeout.
+pub const CERTIFY_CITIZEN: Lambda = Lambda {
+    upstream: Some(Upstream {
+        secret_variable: "RESIDENCY_SECRET_ID",
+        install: |upstreams, endpoint| {
+            upstreams.residency = Arc::new(HttpResidencyRegistry::new(endpoint, UPSTREAM_TIMEOUT)?);
+            Ok(())
+        },
+    }),
+    ..Lambda::new(Function::CertifyCitizen, handlers::certify_citizen)
+};
+/// DLS: base URL and API key from the secret named by `DLS_SECRET_ID`, the contract's 3 s timeout.
+pub const CERTIFY_STUDENT: Lambda = Lambda {
+    upstream: Some(Upstream {
+        secret_variable: "DLS_SECRET_ID",
+        install: |upstreams, endpoint| {
+            upstreams.dls = Arc::new(HttpSchoolLibrarySystem::new(endpoint, UPSTREAM_TIMEOUT)?);
+            Ok(())
+        },
+    }),
+    ..Lambda::new(Function::CertifyStudent, handlers::certify_student)
+};
+
 /// The service as deployed: DynamoDB table `TABLE_NAME`, keys from the secrets named by
-/// `IDENTITY_SECRET_ID` and `PEPPER_SECRET_ID`.
-pub async fn production_service() -> Result<Service, ConfigError> {
+/// `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`, `IDEMPOTENCY_SECRET_ID` and `TOKEN_SECRET_ID`, and the
+/// function's upstream system from its secret, all read in one call. A missing or unusable secret
+/// stops the function at start; the sign-up functions never reach an upstream, so they start
+/// without (and are granted no) upstream secret.
+pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> {
     let table_name = required("TABLE_NAME")?;
     let ids = SecretIds {
         identity: required("IDENTITY_SECRET_ID")?,
@@ -48,70 +127,54 @@ pub async fn production_service() -> Result<Service, ConfigError> {
         idempotency: required("IDEMPOTENCY_SECRET_ID")?,
         token: required("TOKEN_SECRET_ID")?,
     };
-    let config =
-        crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
-            .await;
+    let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
+    let config = crate::aws::sdk_config(endpoint.as_deref(), crate::aws::Patience::Deployed).await;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
-    // The keys are needed by every request; DynamoDB's first connection (DNS, TCP, TLS) too: both
-    // are made during init, side by side, so the first request does not pay for them.
-    let (keys, ()) = tokio::join!(KeyRing::load(secrets, ids, SECRET_REFRESH), table.warm_up());
-    let keys = Arc::new(keys?);
+    let load = async {
+        match &upstream {
+            Some((_, id)) => {
+                KeyRing::load_with_upstream(secrets, ids, id, SECRET_REFRESH).await.map(|(k, e)| (k, Some(e)))
+            }
+            None => KeyRing::load(secrets, ids, SECRET_REFRESH).await.map(|keys| (keys, None)),
+        }
+    };
+    // The keys are needed by every request. DynamoDB's first connection (DNS, TCP, TLS) is made
+    // beside their fetch, so the first request does not pay for it; a plain-HTTP endpoint (a local
+    // test server) has no handshake to make ahead.
+    let tls = endpoint.as_deref().is_none_or(|url| url.starts_with("https://"));
+    let warm_up = async {
+        if tls {
+            table.warm_up().await
+        }
+    };
+    let (loaded, ()) = tokio::join!(load, warm_up);
+    let (keys, upstream_endpoint) = loaded?;
+    let keys = Arc::new(keys);
+    let mut upstreams = Upstreams::unconfigured();
+    if let (Some((upstream, _)), Some(endpoint)) = (upstream, upstream_endpoint) {
+        (upstream.install)(&mut upstreams, &endpoint)?;
+    }
     Ok(Service {
         records: Records::new(Arc::new(table)),
         clock: Arc::new(SystemClock),
         identity: Arc::new(SignedResults::new(keys.clone())),
         hasher: Arc::new(Argon2id::owasp()),
         keys,
-        upstreams: Upstreams::unconfigured(),
+        upstreams,
     })
 }
 
-/// The residency registry as deployed, for the function that certifies citizens (it replaces
-/// `service.upstreams.residency`): base URL and API key from the secret named by
-/// `RESIDENCY_SECRET_ID`, the contract's 3 s timeout. Fails when the secret is missing or unusable;
-/// the sign-up functions never call it, so they start without that secret.
-pub async fn residency_registry() -> Result<Arc<dyn ResidencyRegistry>, ConfigError> {
-    let id = required("RESIDENCY_SECRET_ID")?;
-    let endpoint = upstream_endpoint(&secrets_manager().await, &id).await?;
-    Ok(Arc::new(HttpResidencyRegistry::new(&endpoint, UPSTREAM_TIMEOUT)?))
-}
-
-/// DLS as deployed, for the function that certifies students (it replaces
-/// `service.upstreams.dls`): base URL and API key from the secret named by `DLS_SECRET_ID`, the
-/// contract's 3 s timeout. Fails when the secret is missing or unusable.
-pub async fn school_library_system() -> Result<Arc<dyn SchoolLibrarySystem>, ConfigError> {
-    let id = required("DLS_SECRET_ID")?;
-    let endpoint = upstream_endpoint(&secrets_manager().await, &id).await?;
-    Ok(Arc::new(HttpSchoolLibrarySystem::new(&endpoint, UPSTREAM_TIMEOUT)?))
-}
-
-/// Secrets Manager as `production_service` reaches it.
-async fn secrets_manager() -> SecretsManager {
-    let config =
-        crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
-            .await;
-    SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config))
-}
-
 /// Runs one function: its routes from the shared table, on the production service.
-pub async fn run(function: Function) -> Result<(), lambda_http::Error> {
+pub async fn run(lambda: Lambda) -> Result<(), lambda_http::Error> {
     crate::telemetry::init();
-    let configured = async {
-        let mut service = production_service().await?;
-        // Only the certification functions reach an upstream, and they hold only their own secret.
-        match function {
-            Function::CertifyCitizen => service.upstreams.residency = residency_registry().await?,
-            Function::CertifyStudent => service.upstreams.dls = school_library_system().await?,
-            _ => {}
-        }
-        Ok::<_, ConfigError>(service)
-    };
-    let service = configured.await.inspect_err(|error| {
-        tracing::error!(error = %error, function = function.name(), "configuration incomplete; not starting");
+    let service = production_service(lambda).await.inspect_err(|error| {
+        tracing::error!(error = %error, function = lambda.function.name(), "configuration incomplete; not starting");
     })?;
     let keys = service.keys.clone();
-    let router = function_router(service, function).layer(from_fn_with_state(keys, refresh_keys));
+    let router =
+        function_router_with(service, lambda.function, lambda.handlers).layer(from_fn_with_state(keys, refresh_keys));
     lambda_http::run(router).await
 }
 

@@ -39,8 +39,9 @@ pub enum SecretError {
 /// Where secrets come from: Secrets Manager in production, a fixed map in tests.
 #[async_trait]
 pub trait SecretSource: Send + Sync + 'static {
-    /// The secret's string value, parsed as JSON.
-    async fn secret(&self, id: &str) -> Result<Value, SecretError>;
+    /// The string values of the secrets named (by name or full ARN), parsed as JSON, in the order
+    /// of `ids`; fails when any of them cannot be read.
+    async fn secrets(&self, ids: &[&str]) -> Result<Vec<Value>, SecretError>;
 }
 
 pub struct SecretsManager {
@@ -55,12 +56,48 @@ impl SecretsManager {
 
 #[async_trait]
 impl SecretSource for SecretsManager {
-    async fn secret(&self, id: &str) -> Result<Value, SecretError> {
-        let unreachable =
-            |source: Box<dyn std::error::Error + Send + Sync>| SecretError::Unreachable { id: id.to_owned(), source };
-        let output = self.client.get_secret_value().secret_id(id).send().await.map_err(|e| unreachable(Box::new(e)))?;
-        let text = output.secret_string().ok_or_else(|| unreachable("the secret holds no string".into()))?;
-        serde_json::from_str(text).map_err(|_| unreachable("the secret is not JSON".into()))
+    /// One `BatchGetSecretValue` call for all of them (up to 20): a cold start waits for one round
+    /// trip, not one per secret.
+    async fn secrets(&self, ids: &[&str]) -> Result<Vec<Value>, SecretError> {
+        let unreachable = |id: &str, source: Box<dyn std::error::Error + Send + Sync>| SecretError::Unreachable {
+            id: id.to_owned(),
+            source,
+        };
+        let whole = ids.join(", ");
+        let mut values = Vec::new();
+        let mut errors = Vec::new();
+        let mut next_token = None;
+        loop {
+            let output = self
+                .client
+                .batch_get_secret_value()
+                .set_secret_id_list(Some(ids.iter().map(|id| (*id).to_owned()).collect()))
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|e| unreachable(&whole, Box::new(e)))?;
+            values.extend(output.secret_values.unwrap_or_default());
+            errors.extend(output.errors.unwrap_or_default());
+            next_token = output.next_token.filter(|token| !token.is_empty());
+            if next_token.is_none() {
+                break;
+            }
+        }
+        ids.iter()
+            .map(|id| {
+                let named = |name: Option<&str>| name == Some(*id);
+                if let Some(error) = errors.iter().find(|e| named(e.secret_id())) {
+                    let code = error.error_code().unwrap_or("error");
+                    return Err(unreachable(id, format!("{code}: {}", error.message().unwrap_or_default()).into()));
+                }
+                let value = values
+                    .iter()
+                    .find(|v| named(v.arn()) || named(v.name()))
+                    .ok_or_else(|| unreachable(id, "not among the secrets returned".into()))?;
+                let text = value.secret_string().ok_or_else(|| unreachable(id, "the secret holds no string".into()))?;
+                serde_json::from_str(text).map_err(|_| unreachable(id, "the secret is not JSON".into()))
+            })
+            .collect()
     }
 }
 
@@ -78,8 +115,7 @@ pub struct SecretIds {
     pub token: String,
 }
 
-async fn key_field(source: &dyn SecretSource, id: &str, field: &'static str) -> Result<SecretKey, SecretError> {
-    let secret = source.secret(id).await?;
+fn key_field(secret: &Value, id: &str, field: &'static str) -> Result<SecretKey, SecretError> {
     let text = secret
         .get(field)
         .and_then(Value::as_str)
@@ -87,23 +123,30 @@ async fn key_field(source: &dyn SecretSource, id: &str, field: &'static str) -> 
     SecretKey::from_text(text).map_err(|source| SecretError::BadKey { id: id.to_owned(), field, source })
 }
 
-/// Fetches the four secrets side by side: init waits for the slowest, not for their sum.
-async fn load(source: &dyn SecretSource, ids: &SecretIds) -> Result<Keys, SecretError> {
-    let (identity_result, di_pepper, idempotency, token_signing) = tokio::try_join!(
-        key_field(source, &ids.identity, "resultKey"),
-        key_field(source, &ids.pepper, "pepper"),
-        key_field(source, &ids.idempotency, "key"),
-        key_field(source, &ids.token, "signingKey"),
-    )?;
-    Ok(Keys { identity_result, di_pepper, idempotency, token_signing })
+/// Fetches the four key secrets, and `extra` beside them, in one call.
+async fn load(
+    source: &dyn SecretSource,
+    ids: &SecretIds,
+    extra: Option<&str>,
+) -> Result<(Keys, Option<Value>), SecretError> {
+    let mut names = vec![ids.identity.as_str(), ids.pepper.as_str(), ids.idempotency.as_str(), ids.token.as_str()];
+    names.extend(extra);
+    let mut values = source.secrets(&names).await?.into_iter();
+    let mut key = |id: &str, field| key_field(&values.next().unwrap_or_default(), id, field);
+    let keys = Keys {
+        identity_result: key(&ids.identity, "resultKey")?,
+        di_pepper: key(&ids.pepper, "pepper")?,
+        idempotency: key(&ids.idempotency, "key")?,
+        token_signing: key(&ids.token, "signingKey")?,
+    };
+    Ok((keys, values.next()))
 }
 
 /// An upstream system's endpoint from its secret `{ "baseUrl": "https://...", "apiKey": "..." }`
 /// (the residency registry's and DLS's, named by `RESIDENCY_SECRET_ID` and `DLS_SECRET_ID`). A
 /// missing field, a URL that is not https or a key that cannot be a header fails: the function
 /// that needs the system does not start without it.
-pub async fn upstream_endpoint(source: &dyn SecretSource, id: &str) -> Result<UpstreamEndpoint, SecretError> {
-    let secret = source.secret(id).await?;
+pub fn upstream_endpoint(secret: &Value, id: &str) -> Result<UpstreamEndpoint, SecretError> {
     let field = |field: &'static str| {
         secret.get(field).and_then(Value::as_str).ok_or_else(|| SecretError::MissingField { id: id.to_owned(), field })
     };
@@ -134,11 +177,32 @@ impl KeyRing {
         ids: SecretIds,
         refresh_every: Duration,
     ) -> Result<Self, SecretError> {
-        let keys = load(source.as_ref(), &ids).await?;
-        Ok(Self {
+        Ok(Self::load_with(source, ids, None, refresh_every).await?.0)
+    }
+
+    /// As [`KeyRing::load`], reading the upstream endpoint secret `upstream` in the same call.
+    pub async fn load_with_upstream(
+        source: Arc<dyn SecretSource>,
+        ids: SecretIds,
+        upstream: &str,
+        refresh_every: Duration,
+    ) -> Result<(Self, UpstreamEndpoint), SecretError> {
+        let (ring, secret) = Self::load_with(source, ids, Some(upstream), refresh_every).await?;
+        Ok((ring, upstream_endpoint(&secret.unwrap_or_default(), upstream)?))
+    }
+
+    async fn load_with(
+        source: Arc<dyn SecretSource>,
+        ids: SecretIds,
+        extra: Option<&str>,
+        refresh_every: Duration,
+    ) -> Result<(Self, Option<Value>), SecretError> {
+        let (keys, extra) = load(source.as_ref(), &ids, extra).await?;
+        let ring = Self {
             current: RwLock::new(Loaded { keys: Arc::new(keys), at: Instant::now() }),
             refresh: Some((source, ids, refresh_every)),
-        })
+        };
+        Ok((ring, extra))
     }
 
     pub fn current(&self) -> Arc<Keys> {
@@ -155,8 +219,8 @@ impl KeyRing {
         if !stale {
             return;
         }
-        match load(source.as_ref(), ids).await {
-            Ok(keys) => {
+        match load(source.as_ref(), ids, None).await {
+            Ok((keys, _)) => {
                 *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
                     Loaded { keys: Arc::new(keys), at: Instant::now() }
             }
@@ -178,13 +242,16 @@ mod tests {
 
     #[async_trait]
     impl SecretSource for Fixed {
-        async fn secret(&self, id: &str) -> Result<Value, SecretError> {
-            self.0
-                .lock()
-                .unwrap()
-                .get(id)
-                .cloned()
-                .ok_or_else(|| SecretError::Unreachable { id: id.to_owned(), source: "no such secret".into() })
+        async fn secrets(&self, ids: &[&str]) -> Result<Vec<Value>, SecretError> {
+            let held = self.0.lock().unwrap();
+            ids.iter()
+                .map(|id| {
+                    held.get(*id).cloned().ok_or_else(|| SecretError::Unreachable {
+                        id: (*id).to_owned(),
+                        source: "no such secret".into(),
+                    })
+                })
+                .collect()
         }
     }
 
@@ -199,13 +266,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_secret_or_field_fails_closed() {
-        let source = Arc::new(Fixed(Mutex::new(HashMap::from([(
-            "identity".to_owned(),
-            serde_json::json!({ "resultKey": "r".repeat(40) }),
-        )]))));
+        let mut secrets = four_keys();
+        secrets.remove("pepper");
+        let source = Arc::new(Fixed(Mutex::new(secrets)));
         assert!(matches!(
             KeyRing::load(source.clone(), ids(), Duration::from_secs(60)).await,
-            Err(SecretError::Unreachable { .. })
+            Err(SecretError::Unreachable { id, .. }) if id == "pepper"
         ));
         source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "salt": "x" }));
         assert!(matches!(
@@ -216,33 +282,38 @@ mod tests {
         assert!(matches!(KeyRing::load(source, ids(), Duration::from_secs(60)).await, Err(SecretError::BadKey { .. })));
     }
 
-    #[tokio::test]
-    async fn an_upstream_endpoint_needs_both_fields_and_an_https_url() {
-        let source = Fixed(Mutex::new(HashMap::from([
-            ("ok".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api", "apiKey": "k-1" })),
-            ("no-key".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api" })),
-            ("plain".to_owned(), serde_json::json!({ "baseUrl": "http://dls.example.kr", "apiKey": "k-1" })),
-        ])));
-        assert!(upstream_endpoint(&source, "ok").await.is_ok());
-        assert!(matches!(
-            upstream_endpoint(&source, "no-key").await,
-            Err(SecretError::MissingField { field: "apiKey", .. })
-        ));
-        assert!(matches!(
-            upstream_endpoint(&source, "plain").await,
-            Err(SecretError::BadEndpoint { source: UpstreamConfigError::InsecureUrl, .. })
-        ));
-        assert!(matches!(upstream_endpoint(&source, "missing").await, Err(SecretError::Unreachable { .. })));
-    }
-
-    #[tokio::test]
-    async fn stale_keys_are_refreshed_and_a_failed_refresh_keeps_them() {
-        let source = Arc::new(Fixed(Mutex::new(HashMap::from([
+    fn four_keys() -> HashMap<String, Value> {
+        HashMap::from([
             ("identity".to_owned(), serde_json::json!({ "resultKey": "a".repeat(40) })),
             ("pepper".to_owned(), serde_json::json!({ "pepper": "p".repeat(40) })),
             ("idempotency".to_owned(), serde_json::json!({ "key": "i".repeat(40) })),
             ("token".to_owned(), serde_json::json!({ "signingKey": "t".repeat(40) })),
-        ]))));
+        ])
+    }
+
+    #[tokio::test]
+    async fn an_upstream_endpoint_needs_both_fields_and_an_https_url() {
+        let mut secrets = four_keys();
+        secrets.extend([
+            ("ok".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api", "apiKey": "k-1" })),
+            ("no-key".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api" })),
+            ("plain".to_owned(), serde_json::json!({ "baseUrl": "http://dls.example.kr", "apiKey": "k-1" })),
+        ]);
+        let source = Arc::new(Fixed(Mutex::new(secrets)));
+        let load = |id: &'static str| KeyRing::load_with_upstream(source.clone(), ids(), id, Duration::from_secs(60));
+        let (_, endpoint) = load("ok").await.unwrap();
+        assert!(format!("{endpoint:?}").contains("https://dls.example.kr/api"), "{endpoint:?}");
+        assert!(matches!(load("no-key").await, Err(SecretError::MissingField { field: "apiKey", .. })));
+        assert!(matches!(
+            load("plain").await,
+            Err(SecretError::BadEndpoint { source: UpstreamConfigError::InsecureUrl, .. })
+        ));
+        assert!(matches!(load("missing").await, Err(SecretError::Unreachable { .. })));
+    }
+
+    #[tokio::test]
+    async fn stale_keys_are_refreshed_and_a_failed_refresh_keeps_them() {
+        let source = Arc::new(Fixed(Mutex::new(four_keys())));
         let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO).await.unwrap();
         let before = ring.current().person_key("di");
         source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "pepper": "q".repeat(40) }));

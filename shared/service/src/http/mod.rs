@@ -17,7 +17,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, on, patch, post, MethodFilter, MethodRouter};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
@@ -109,47 +109,136 @@ pub static ROUTES: [Route; 22] = [
     route(Method::POST, "/v1/members/me/certifications/student", Function::CertifyStudent),
 ];
 
-fn handler(route: &Route) -> MethodRouter<Service> {
-    match (route.method.as_str(), route.path) {
-        ("GET", "/healthz") => get(reference::healthz),
-        ("GET", "/v1/terms") => get(reference::terms),
-        ("GET", "/v1/libraries") => get(reference::libraries),
-        ("GET", "/v1/usernames/{username}") => get(reference::username_availability),
-        ("POST", "/v1/signups") => post(signup::start_signup),
-        ("POST", "/v1/signups/{signupId}/consents") => post(signup::record_consent),
-        ("POST", "/v1/signups/{signupId}/identity") => post(signup::verify_identity),
-        ("POST", "/v1/signups/{signupId}/member") => post(signup::complete_signup),
-        ("POST", "/v1/sessions") => post(members::sign_in),
-        ("POST", "/v1/sessions/refresh") => post(members::refresh),
-        ("DELETE", "/v1/sessions/current") => delete(members::sign_out),
-        ("GET", "/v1/members/me") => get(members::me),
-        ("PATCH", "/v1/members/me") => patch(members::change_contact),
-        ("DELETE", "/v1/members/me") => delete(members::withdraw),
-        ("POST", "/v1/members/me/password") => post(members::change_password),
-        ("POST", "/v1/members/me/consents/renewal") => post(members::renew_consent),
-        ("GET", "/v1/members/me/export") => get(members::export),
-        ("POST", "/v1/members/me/upgrade") => post(members::upgrade),
-        ("POST", "/v1/recovery/username") => post(members::recover_username),
-        ("POST", "/v1/recovery/password") => post(members::reset_password),
-        ("POST", "/v1/members/me/certifications/citizen") => post(certification::certify_citizen),
-        ("POST", "/v1/members/me/certifications/student") => post(certification::certify_student),
-        (method, path) => unreachable!("route {method} {path} has no handler"),
+/// A function's handlers: the handler of each of its routes in the table.
+pub type Handlers = fn(&Route) -> MethodRouter<Service>;
+
+/// The handlers of every function, each function's in its own [`Handlers`]: a function's binary
+/// names only its own (`lambda::Lambda`), so the linker keeps no other function's code.
+pub mod handlers {
+    use axum::routing::{delete, get, patch, post, MethodRouter};
+
+    use super::{certification, members, reference, signup, Function, Route};
+    use crate::app::Service;
+
+    /// Any route of the table (the local server and the tests serve them all).
+    pub fn all(route: &Route) -> MethodRouter<Service> {
+        let handlers: super::Handlers = match route.function {
+            Function::StartSignup => start_signup,
+            Function::RecordConsent => record_consent,
+            Function::VerifyIdentity => verify_identity,
+            Function::CompleteSignup => complete_signup,
+            Function::SignIn => sign_in,
+            Function::MemberProfile => member_profile,
+            Function::RecoverAccount => recover_account,
+            Function::CertifyCitizen => certify_citizen,
+            Function::CertifyStudent => certify_student,
+        };
+        handlers(route)
+    }
+
+    fn missing(route: &Route) -> ! {
+        unreachable!("route {} {} has no handler in {}", route.method, route.path, route.function.name())
+    }
+
+    pub fn start_signup(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("GET", "/healthz") => get(reference::healthz),
+            ("GET", "/v1/terms") => get(reference::terms),
+            ("GET", "/v1/libraries") => get(reference::libraries),
+            ("GET", "/v1/usernames/{username}") => get(reference::username_availability),
+            ("POST", "/v1/signups") => post(signup::start_signup),
+            _ => missing(route),
+        }
+    }
+
+    pub fn record_consent(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/signups/{signupId}/consents") => post(signup::record_consent),
+            _ => missing(route),
+        }
+    }
+
+    pub fn verify_identity(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/signups/{signupId}/identity") => post(signup::verify_identity),
+            _ => missing(route),
+        }
+    }
+
+    pub fn complete_signup(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/signups/{signupId}/member") => post(signup::complete_signup),
+            _ => missing(route),
+        }
+    }
+
+    pub fn sign_in(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/sessions") => post(members::sign_in),
+            ("POST", "/v1/sessions/refresh") => post(members::refresh),
+            ("DELETE", "/v1/sessions/current") => delete(members::sign_out),
+            _ => missing(route),
+        }
+    }
+
+    pub fn member_profile(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("GET", "/v1/members/me") => get(members::me),
+            ("PATCH", "/v1/members/me") => patch(members::change_contact),
+            ("DELETE", "/v1/members/me") => delete(members::withdraw),
+            ("POST", "/v1/members/me/password") => post(members::change_password),
+            ("POST", "/v1/members/me/consents/renewal") => post(members::renew_consent),
+            ("GET", "/v1/members/me/export") => get(members::export),
+            ("POST", "/v1/members/me/upgrade") => post(members::upgrade),
+            _ => missing(route),
+        }
+    }
+
+    pub fn recover_account(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/recovery/username") => post(members::recover_username),
+            ("POST", "/v1/recovery/password") => post(members::reset_password),
+            _ => missing(route),
+        }
+    }
+
+    pub fn certify_citizen(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/members/me/certifications/citizen") => post(certification::certify_citizen),
+            _ => missing(route),
+        }
+    }
+
+    pub fn certify_student(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("POST", "/v1/members/me/certifications/student") => post(certification::certify_student),
+            _ => missing(route),
+        }
     }
 }
 
 /// The routes of `functions` on `service`, with `Idempotency-Key` honoured on their POSTs.
 pub fn routes(service: Service, functions: &[Function]) -> Router {
+    routes_with(service, functions, handlers::all)
+}
+
+fn routes_with(service: Service, functions: &[Function], handlers: Handlers) -> Router {
     ROUTES
         .iter()
         .filter(|route| functions.contains(&route.function))
-        .fold(Router::new(), |router, route| router.route(route.path, handler(route)))
+        .fold(Router::new(), |router, route| router.route(route.path, handlers(route)))
         .route_layer(from_fn_with_state(service.clone(), idempotency::idempotency))
         .with_state(service)
 }
 
 /// The router one Lambda function runs.
 pub fn function_router(service: Service, function: Function) -> Router {
-    let mut router = routes(service, &[function]);
+    function_router_with(service, function, handlers::all)
+}
+
+/// The router one Lambda function runs, from its own handlers.
+pub fn function_router_with(service: Service, function: Function, handlers: Handlers) -> Router {
+    let mut router = routes_with(service, &[function], handlers);
     if function == CATCH_ALL {
         // Behind API Gateway a method no route has reaches the catch-all even on another function's
         // path: holding those routes too, it answers 405 there (with their methods in `Allow`) and
