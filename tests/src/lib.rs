@@ -2,6 +2,8 @@
 //! function builds from the same route table) on a loopback port, and a client that speaks HTTP to it.
 #![forbid(unsafe_code)]
 
+pub mod mock_runtime;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -14,6 +16,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, UtcOffset};
+
+/// A file of the repository, by its path from the root (the tests crate lives one level below it).
+pub fn repo_path(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate has a parent").join(relative)
+}
 
 pub struct TestApp {
     pub base: String,

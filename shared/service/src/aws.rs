@@ -19,37 +19,31 @@ pub enum Patience {
     LocalServer,
 }
 
-/// Three attempts with jittered exponential backoff (the SDK's standard mode, which retries
-/// throttling and transient faults), within the time `patience` allows.
-///
-/// In Lambda, the region and the function's credentials are in the environment (`AWS_REGION`,
-/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`): reading them from there
-/// skips the default provider chains (profile files, IMDS, SSO), which cost cold-start time and
-/// have nothing to find in Lambda.
-pub async fn sdk_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
-    let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-    let region = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty());
-    if let (true, Some(region)) = (in_lambda, region) {
-        let (attempt, operation) = timeouts(patience);
-        let mut builder = SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(aws_config::Region::new(region))
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            ))
-            .retry_config(retries())
-            .timeout_config(timeout_config(attempt, operation))
-            .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(
-                aws_smithy_async::rt::sleep::TokioSleep::new(),
-            ))
-            .time_source(aws_smithy_async::time::SystemTimeSource::new())
-            .http_client(http_client(Trust::AwsRoots));
-        if let Some(endpoint) = endpoint {
-            builder = builder.endpoint_url(endpoint);
-        }
-        return builder.build();
+/// A function's configuration, from the Lambda environment: the region (`AWS_REGION`, `None`
+/// when unset) and the function's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`) are there. Reading them from there skips the default provider chains
+/// (profile files, IMDS, SSO, STS), which cost cold-start time, have nothing to find in Lambda,
+/// and would be linked into every function. Three attempts with jittered exponential backoff (the
+/// SDK's standard mode, which retries throttling and transient faults), within the time `patience`
+/// allows.
+pub fn lambda_config(endpoint: Option<&str>, patience: Patience) -> Option<SdkConfig> {
+    let region = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty())?;
+    let (attempt, operation) = timeouts(patience);
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .retry_config(retries())
+        .timeout_config(timeout_config(attempt, operation))
+        .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(aws_smithy_async::rt::sleep::TokioSleep::new()))
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .http_client(http_client(Trust::AwsRoots));
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
     }
-    chain_config(endpoint, patience).await
+    Some(builder.build())
 }
 
 fn timeouts(patience: Patience) -> (Duration, Duration) {
@@ -71,8 +65,9 @@ fn timeout_config(attempt: Duration, operation: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// Outside Lambda (a developer's shell, the tests): the SDK's usual chains.
-async fn chain_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
+/// Outside Lambda (the local server against a DynamoDB endpoint, the tests): the SDK's usual
+/// chains, with the same retries and timeouts as [`lambda_config`].
+pub async fn sdk_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig {
     let (attempt, operation) = timeouts(patience);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client(Trust::Platform))

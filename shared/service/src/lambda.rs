@@ -9,6 +9,7 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 
 use crate::app::Service;
+use crate::aws::Patience;
 use crate::clock::SystemClock;
 use crate::http::{function_router_with, handlers, Function, Handlers};
 use crate::identity_results::SignedResults;
@@ -129,7 +130,8 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
     };
     let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
-    let config = crate::aws::sdk_config(endpoint.as_deref(), crate::aws::Patience::Deployed).await;
+    let config =
+        crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
     let load = async {
@@ -190,9 +192,11 @@ pub async fn run_purge() -> Result<(), lambda_http::Error> {
     let table_name = required("TABLE_NAME").inspect_err(|error| {
         tracing::error!(error = %error, function = "purge-expired", "configuration incomplete; not starting");
     })?;
-    let config =
-        crate::aws::sdk_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), crate::aws::Patience::Deployed)
-            .await;
+    let config = crate::aws::lambda_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), Patience::Deployed)
+        .ok_or(ConfigError::Missing("AWS_REGION"))
+        .inspect_err(|error| {
+            tracing::error!(error = %error, function = "purge-expired", "configuration incomplete; not starting");
+        })?;
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
     let purge = Arc::new(crate::app::purge::Purge::new(Records::new(Arc::new(table)), Arc::new(SystemClock)));
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| {

@@ -1,0 +1,154 @@
+//! The function binaries as Lambda runs them: each started against a mock Runtime API with only
+//! the configuration its `membership::lambda` constant reads, on the DynamoDB / Secrets Manager test
+//! server, its keys read in one call, answering an event of `events/`. Runs when
+//! `DYNAMODB_ENDPOINT` names that server (the test command's second run), on the debug binaries
+//! `scripts/test` builds before it.
+
+use std::path::PathBuf;
+
+use api_tests::mock_runtime::MockRuntime;
+use membership::lambda::Lambda;
+use serde_json::{json, Value};
+
+/// Where the function binaries are: beside this test's own directory (`target/debug`).
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let path = exe.parent().and_then(|deps| deps.parent()).expect("target/debug").join(name);
+    assert!(path.exists(), "{} is missing: build the functions first (scripts/test does)", path.display());
+    path
+}
+
+fn event(file: &str) -> Value {
+    let path = api_tests::repo_path(&format!("events/{file}"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("event file")).expect("event JSON")
+}
+
+/// A table made from template.yaml and the six secrets of the template, with fresh names; the
+/// environment each function gets: what its constant reads, nothing more.
+struct Stack {
+    table: String,
+    secrets: Vec<(&'static str, String)>,
+}
+
+impl Stack {
+    async fn create(endpoint: &str) -> Self {
+        let run = membership::keys::random_id();
+        let table = format!("functions-{run}");
+        membership::local::dynamodb_table(endpoint, &table).await.expect("table created");
+        let config = membership::aws::sdk_config(Some(endpoint), membership::aws::Patience::LocalServer).await;
+        let client = aws_sdk_secretsmanager::Client::new(&config);
+        let key = || "k".repeat(48);
+        let upstream = json!({ "baseUrl": "https://upstream.example.kr/api", "apiKey": "key-1" });
+        let mut secrets = Vec::new();
+        for (variable, value) in [
+            ("IDENTITY_SECRET_ID", json!({ "resultKey": key() })),
+            ("PEPPER_SECRET_ID", json!({ "pepper": key() })),
+            ("IDEMPOTENCY_SECRET_ID", json!({ "key": key() })),
+            ("TOKEN_SECRET_ID", json!({ "signingKey": key() })),
+            ("RESIDENCY_SECRET_ID", upstream.clone()),
+            ("DLS_SECRET_ID", upstream.clone()),
+        ] {
+            let name = format!("functions/{run}/{variable}");
+            let created = client.create_secret().name(name).secret_string(value.to_string()).send().await;
+            secrets.push((variable, created.expect("secret created").arn.expect("an ARN")));
+        }
+        Self { table, secrets }
+    }
+
+    fn environment(&self, lambda: Lambda) -> Vec<(String, String)> {
+        let reads = |variable: &str| {
+            !matches!(variable, "RESIDENCY_SECRET_ID" | "DLS_SECRET_ID")
+                || lambda.upstream_secret_variable() == Some(variable)
+        };
+        let mut environment = vec![("TABLE_NAME".to_owned(), self.table.clone())];
+        environment
+            .extend(self.secrets.iter().filter(|(v, _)| reads(v)).map(|(v, arn)| ((*v).to_owned(), arn.clone())));
+        environment
+    }
+}
+
+/// Starts `name` with `environment` and one event; its answer, or why there is none.
+async fn invoke(name: &str, environment: &[(String, String)], event: Value) -> Result<Value, String> {
+    let inherited: Vec<String> = std::env::vars().map(|(k, _)| k).filter(|k| k.ends_with("_SECRET_ID")).collect();
+    assert!(inherited.is_empty(), "the functions would inherit {inherited:?} from this shell");
+    let runtime = MockRuntime::start().await;
+    runtime.push(event);
+    let mut child = runtime.spawn(&binary(name), name, environment);
+    let answered = tokio::select! {
+        answered = runtime.wait_for_responses(1) => answered,
+        status = child.wait() => Err(format!("exited before answering: {}", status.expect("exit status"))),
+    };
+    let _ = child.kill().await;
+    answered.map(|()| runtime.responses()[0].1.clone())
+}
+
+#[tokio::test]
+async fn every_function_starts_on_its_configuration_and_answers_an_event() {
+    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") else { return };
+    let stack = Stack::create(&endpoint).await;
+    // (function, event, status): with made-up ids and tokens, each answer needs the function's
+    // handlers, its keys and, for the sign-up steps, a read of the table.
+    let expected = [
+        ("start-signup", "start-signup.post-signups.json", 201),
+        ("start-signup", "start-signup.default-unknown-path.json", 404),
+        ("record-consent", "record-consent.post-signups-consents.json", 404),
+        ("verify-identity", "verify-identity.post-signups-identity.json", 404),
+        ("complete-signup", "complete-signup.post-signups-member.json", 404),
+        ("sign-in", "sign-in.post-sessions-refresh.json", 401),
+        ("member-profile", "member-profile.get-members-me.json", 401),
+        ("recover-account", "recover-account.post-recovery-username.json", 422),
+        ("certify-citizen", "certify-citizen.post-members-me-certifications-citizen.json", 401),
+        ("certify-student", "certify-student.post-members-me-certifications-student.json", 401),
+    ];
+    for lambda in Lambda::ALL {
+        assert!(
+            expected.iter().any(|(name, ..)| *name == lambda.function.name()),
+            "{} is tested",
+            lambda.function.name()
+        );
+    }
+    for (name, file, status) in expected {
+        let lambda = Lambda::ALL.into_iter().find(|l| l.function.name() == name).expect("a function");
+        let answer =
+            invoke(name, &stack.environment(lambda), event(file)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(answer["statusCode"], status, "{name} {file}: {answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap_or("{}")).unwrap_or(Value::Null);
+        if status >= 400 {
+            assert!(body["code"].is_string(), "{name}: a problem with a code: {answer}");
+        }
+    }
+    let purged = invoke(
+        "purge-expired",
+        &[("TABLE_NAME".to_owned(), stack.table.clone())],
+        event("purge-expired.scheduled.json"),
+    )
+    .await
+    .expect("purge-expired answers");
+    assert!(purged.is_object(), "the purge's counts: {purged}");
+}
+
+#[tokio::test]
+async fn a_function_whose_secret_is_missing_or_unusable_does_not_start() {
+    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") else { return };
+    let stack = Stack::create(&endpoint).await;
+    let event = event("certify-citizen.post-members-me-certifications-citizen.json");
+    let with = |variable: &str, value: &str| {
+        let mut environment = stack.environment(membership::lambda::CERTIFY_CITIZEN);
+        environment.retain(|(v, _)| v != variable);
+        environment.push((variable.to_owned(), value.to_owned()));
+        environment
+    };
+    let missing = with("RESIDENCY_SECRET_ID", "functions/none/such-secret");
+    let error =
+        invoke("certify-citizen", &missing, event.clone()).await.expect_err("no start without its upstream secret");
+    assert!(error.starts_with("exited before answering"), "{error}");
+    // A key secret that holds another secret's field.
+    let pepper = stack.secrets.iter().find(|(v, _)| *v == "PEPPER_SECRET_ID").map(|(_, arn)| arn.clone()).unwrap();
+    let unusable = with("TOKEN_SECRET_ID", &pepper);
+    let error = invoke("certify-citizen", &unusable, event.clone()).await.expect_err("no start with an unusable key");
+    assert!(error.starts_with("exited before answering"), "{error}");
+    let mut no_variable = stack.environment(membership::lambda::CERTIFY_CITIZEN);
+    no_variable.retain(|(v, _)| v != "RESIDENCY_SECRET_ID");
+    let error = invoke("certify-citizen", &no_variable, event).await.expect_err("no start without the variable");
+    assert!(error.starts_with("exited before answering"), "{error}");
+}
