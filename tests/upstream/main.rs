@@ -1,6 +1,8 @@
 //! The upstream adapters over real HTTP: against the local server's simulators on a loopback port,
-//! and against tiny TCP servers that misbehave on purpose (refuse, hang, break, redirect).
+//! and against tiny TCP servers that misbehave on purpose (refuse, hang, break, redirect); and the
+//! AWS clients' trust store over real TLS.
 
+mod aws;
 mod dls;
 mod logs;
 mod residency;

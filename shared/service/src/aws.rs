@@ -39,7 +39,7 @@ pub fn lambda_config(endpoint: Option<&str>, patience: Patience) -> Option<SdkCo
         .timeout_config(timeout_config(attempt, operation))
         .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(aws_smithy_async::rt::sleep::TokioSleep::new()))
         .time_source(aws_smithy_async::time::SystemTimeSource::new())
-        .http_client(http_client(Trust::AwsRoots));
+        .http_client(aws_https_client());
     if let Some(endpoint) = endpoint {
         builder = builder.endpoint_url(endpoint);
     }
@@ -83,6 +83,11 @@ pub async fn sdk_config(endpoint: Option<&str>, patience: Patience) -> SdkConfig
 /// G2 (Amazon Trust Services; every AWS service endpoint's certificate is issued under them).
 const AWS_ROOTS: &[u8] = include_bytes!("aws-roots.pem");
 
+/// The HTTPS client of the functions' SDK clients, trusting the AWS roots alone.
+pub fn aws_https_client() -> SharedHttpClient {
+    http_client(Trust::AwsRoots)
+}
+
 /// Whom the HTTPS client trusts.
 #[derive(Debug, Clone, Copy)]
 enum Trust {
@@ -106,4 +111,36 @@ fn http_client(trust: Trust) -> SharedHttpClient {
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .tls_context(TlsContext::builder().with_trust_store(trust_store).build().expect("a valid TLS context"))
         .build_https()
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+
+    /// The SHA-256 fingerprints Amazon Trust Services publishes for its roots.
+    const PUBLISHED: [(&str, &str); 5] = [
+        ("Amazon Root CA 1", "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e"),
+        ("Amazon Root CA 2", "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4"),
+        ("Amazon Root CA 3", "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4"),
+        ("Amazon Root CA 4", "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092"),
+        ("Starfield Services Root G2", "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5"),
+    ];
+
+    #[test]
+    fn the_built_in_trust_store_holds_the_five_amazon_trust_services_roots() {
+        let text = std::str::from_utf8(super::AWS_ROOTS).expect("PEM text");
+        let fingerprints: Vec<String> = text
+            .split("-----BEGIN CERTIFICATE-----")
+            .skip(1)
+            .map(|block| {
+                let body: String =
+                    block.split("-----END CERTIFICATE-----").next().unwrap_or_default().split_whitespace().collect();
+                let der = base64::engine::general_purpose::STANDARD.decode(body).expect("base64");
+                Sha256::digest(der).iter().map(|b| format!("{b:02x}")).collect()
+            })
+            .collect();
+        let published: Vec<String> = PUBLISHED.iter().map(|(_, f)| (*f).to_owned()).collect();
+        assert_eq!(fingerprints, published);
+    }
 }
