@@ -56,10 +56,8 @@ impl Stack {
     }
 
     fn environment(&self, lambda: Lambda) -> Vec<(String, String)> {
-        let reads = |variable: &str| {
-            !matches!(variable, "RESIDENCY_SECRET_ID" | "DLS_SECRET_ID")
-                || lambda.upstream_secret_variable() == Some(variable)
-        };
+        let upstream = |variable: &str| Lambda::ALL.iter().any(|l| l.upstream_secret_variable() == Some(variable));
+        let reads = |variable: &str| !upstream(variable) || lambda.upstream_secret_variable() == Some(variable);
         let mut environment = vec![("TABLE_NAME".to_owned(), self.table.clone())];
         environment
             .extend(self.secrets.iter().filter(|(v, _)| reads(v)).map(|(v, arn)| ((*v).to_owned(), arn.clone())));

@@ -135,7 +135,8 @@ fn every_function_package_runs_its_own_function() {
             sources::read(&format!("functions/{name}/Cargo.toml")).parse().expect("a TOML manifest");
         assert_eq!(manifest["package"]["name"].as_str(), Some(name), "functions/{name}/Cargo.toml names its package");
         let main = sources::read(&format!("functions/{name}/src/main.rs"));
-        let call = format!("membership::lambda::run(membership::lambda::{})", lambda.constant());
+        let constant = name.to_uppercase().replace('-', "_");
+        let call = format!("membership::lambda::run(membership::lambda::{constant})");
         assert!(main.contains(&call), "functions/{name}/src/main.rs should call {call}");
     }
     for (name, entry) in sources::SCHEDULED {

@@ -73,11 +73,6 @@ impl Lambda {
         Self { function, handlers, upstream: None }
     }
 
-    /// The name of the constant its package's `main` runs (`RECORD_CONSENT`).
-    pub fn constant(self) -> String {
-        self.function.name().to_uppercase().replace('-', "_")
-    }
-
     /// The variable naming its upstream system's endpoint secret, if it reaches one.
     pub fn upstream_secret_variable(self) -> Option<&'static str> {
         self.upstream.map(|u| u.secret_variable)

@@ -63,7 +63,6 @@ impl SecretSource for SecretsManager {
             id: id.to_owned(),
             source,
         };
-        let whole = ids.join(", ");
         let mut values = Vec::new();
         let mut errors = Vec::new();
         let mut next_token = None;
@@ -75,7 +74,7 @@ impl SecretSource for SecretsManager {
                 .set_next_token(next_token)
                 .send()
                 .await
-                .map_err(|e| unreachable(&whole, Box::new(e)))?;
+                .map_err(|e| unreachable(&ids.join(", "), Box::new(e)))?;
             values.extend(output.secret_values.unwrap_or_default());
             errors.extend(output.errors.unwrap_or_default());
             next_token = output.next_token.filter(|token| !token.is_empty());

@@ -121,8 +121,17 @@ where
     StoreError::Unavailable(Box::new(error))
 }
 
-fn is_condition_failure<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+/// A single write's failure: its condition did not hold, or DynamoDB could not be reached.
+fn write_failure<E, R>(error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException") {
+        StoreError::ConditionFailed { index: None }
+    } else {
+        unavailable(error)
+    }
 }
 
 impl DynamoTable {
@@ -358,13 +367,7 @@ impl Table for DynamoTable {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                if is_condition_failure(&e) {
-                    StoreError::ConditionFailed { index: None }
-                } else {
-                    unavailable(e)
-                }
-            }),
+            .map_err(write_failure),
             Write::Delete { key, condition } => conditioned!(
                 self.client.delete_item().table_name(&self.name).set_key(Some(key_attributes(&key))),
                 condition
@@ -372,13 +375,7 @@ impl Table for DynamoTable {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                if is_condition_failure(&e) {
-                    StoreError::ConditionFailed { index: None }
-                } else {
-                    unavailable(e)
-                }
-            }),
+            .map_err(write_failure),
             Write::Check { .. } => unreachable!("a lone check goes through a transaction"),
         }
     }
