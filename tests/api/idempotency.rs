@@ -194,3 +194,19 @@ async fn a_retry_while_the_first_runs_is_told_so() {
     let members = app.dump().await.iter().filter(|i| i.0["sk"] == "PROFILE").count();
     assert_eq!(members, 1);
 }
+
+#[tokio::test]
+async fn a_refusal_replayed_to_an_english_caller_is_in_english() {
+    let app = spawn_app().await;
+    let body = json!({ "memberType": "visitor" });
+    let send = || app.post("/v1/signups").header("Idempotency-Key", "en-1").header("Accept-Language", "en").json(&body);
+
+    let first = send().send().await;
+    let again = send().send().await;
+
+    first.assert_problem(422, "validation.failed");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!((again.status, &again.body), (422, &first.body));
+    let title = again.body["title"].as_str().unwrap_or_default();
+    assert!(title.is_ascii() && !title.is_empty(), "an English title: {title}");
+}

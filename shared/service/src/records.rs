@@ -696,10 +696,6 @@ impl Records {
         }
         Err(StoreError::Conflict)
     }
-
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        self.table.write(vec![Write::Delete { key: login_key(username), condition: Condition::Always }]).await
-    }
 }
 
 fn audit_key(event: &crate::audit::AuditEvent) -> Key {
@@ -854,11 +850,6 @@ fn attempts_key(member_id: &str, day: &CalendarDate) -> Key {
 }
 
 impl Records {
-    pub async fn attempts(&self, member_id: &str, day: &CalendarDate, now: OffsetDateTime) -> Result<u32, StoreError> {
-        let item = self.live(&attempts_key(member_id, day), now).await?;
-        Ok(item.map(record_of::<AttemptCount>).transpose()?.map_or(0, |a| a.count))
-    }
-
     /// Takes one of the day's attempts if fewer than `limit` are taken; `false` when none is left.
     /// `expires` is when the count may go (the day after).
     pub async fn take_attempt(

@@ -41,6 +41,9 @@ pub struct CertificationOutcome {
     pub reference: Option<String>,
 }
 
+/// How many times a change to a member is tried while other requests change it first.
+const MEMBER_WRITE_ATTEMPTS: usize = 3;
+
 impl Service {
     pub async fn member_view(&self, member: MemberRecord) -> Result<MemberView, Failure> {
         let certifications = self.records.certifications(&member.member_id).await?;
@@ -59,7 +62,7 @@ impl Service {
         let mut member = caller.member;
         // Read before writing: once the change is made, nothing is left to fail.
         let certifications = self.records.certifications(&member.member_id).await?;
-        for attempt in 0..3 {
+        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
             if let Some(Some(email)) = &email {
                 member.email = email.clone();
             }
@@ -71,8 +74,8 @@ impl Service {
             }
             match self.records.update_member(&mut member).await {
                 Ok(()) => break,
-                Err(StoreError::ConditionFailed { .. }) if attempt < 2 => {
-                    member = self.records.member(&member.member_id).await?.ok_or(Failure::TokenInvalid)?;
+                Err(StoreError::ConditionFailed { .. }) => {
+                    member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                 }
                 Err(error) => return Err(error.into()),
             }
@@ -109,7 +112,7 @@ impl Service {
             .await
             .map_err(|e| Failure::Internal(Box::new(e)))?
             .map_err(|e| Failure::Internal(Box::new(e)))?;
-        for attempt in 0..3 {
+        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
             member.password_hash = hash.clone();
             member.credential_epoch += 1;
             let mut writes = vec![
@@ -119,14 +122,29 @@ impl Service {
             writes.extend(spent.map(|fresh| fresh.marker()));
             match self.records.commit(writes).await {
                 Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { index: Some(0) }) if attempt < 2 => {
-                    member = self.records.member(&member.member_id).await?.ok_or(Failure::MemberNotFound)?;
+                Err(StoreError::ConditionFailed { index: Some(0) }) => {
+                    member = self.reload_after_conflict(&member.member_id, attempt, || Failure::MemberNotFound).await?;
                 }
                 Err(StoreError::ConditionFailed { index: Some(2) }) => return Err(Failure::IdentityResultReplayed),
                 Err(error) => return Err(error.into()),
             }
         }
         Err(Failure::Unavailable(StoreError::Conflict))
+    }
+
+    /// After a write whose condition on the member's version failed (another request changed the
+    /// member first): the member as it is now, to apply the change again, or 503 when that was the
+    /// last attempt; `gone` when the member no longer exists.
+    async fn reload_after_conflict(
+        &self,
+        member_id: &str,
+        attempt: usize,
+        gone: fn() -> Failure,
+    ) -> Result<MemberRecord, Failure> {
+        if attempt + 1 >= MEMBER_WRITE_ATTEMPTS {
+            return Err(Failure::Unavailable(StoreError::Conflict));
+        }
+        self.records.member(member_id).await?.ok_or_else(gone)
     }
 
     /// `POST /v1/members/me/consents/renewal`: the sign-up documents again; agreeing to both renews the
@@ -144,15 +162,15 @@ impl Service {
         let recorded: Vec<RecordedConsent> =
             answers.into_iter().map(|answer| RecordedConsent { answer, at: now, channel: channel.clone() }).collect();
         let mut member = caller.member;
-        for attempt in 0..3 {
+        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
             if missing.is_empty() {
                 member.consent_renewed_at = now;
                 member.dormant_recorded_at = None;
             }
             match self.records.save_member_with_consents(&mut member, &recorded).await {
                 Ok(()) => break,
-                Err(StoreError::ConditionFailed { index: Some(0) }) if attempt < 2 => {
-                    member = self.records.member(&member.member_id).await?.ok_or(Failure::TokenInvalid)?;
+                Err(StoreError::ConditionFailed { index: Some(0) }) => {
+                    member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                 }
                 Err(error) => return Err(error.into()),
             }

@@ -28,6 +28,7 @@ pub struct Tokens {
 }
 
 /// Who a request's access token speaks for.
+#[derive(Clone)]
 pub struct Caller {
     pub member: MemberRecord,
     pub session: SessionRecord,
@@ -283,13 +284,19 @@ impl Service {
         if session.revoked || session.member_id != member.member_id || claims.ep != member.credential_epoch {
             return Err(Failure::TokenInvalid);
         }
-        let standing = standing(member.consent_renewed_at, now);
-        if standing == Standing::Withdrawn {
+        if standing(member.consent_renewed_at, now) == Standing::Withdrawn {
             return Err(Failure::TokenInvalid);
         }
-        if !dormant_allowed && (claims.scope == Scope::Dormant || standing == Standing::Dormant) {
+        self.admit(Caller { member, session, scope: claims.scope }, dormant_allowed)
+    }
+
+    /// An authenticated caller, on a route a dormant member may use or not (403 `member.dormant`).
+    pub fn admit(&self, caller: Caller, dormant_allowed: bool) -> Result<Caller, Failure> {
+        let dormant = caller.scope == Scope::Dormant
+            || standing(caller.member.consent_renewed_at, self.clock.now()) == Standing::Dormant;
+        if dormant && !dormant_allowed {
             return Err(Failure::Dormant);
         }
-        Ok(Caller { member, session, scope: claims.scope })
+        Ok(caller)
     }
 }

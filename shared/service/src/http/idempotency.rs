@@ -45,14 +45,18 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
             .into_response();
     };
     // The caller: the bearer token's holder (a sign-up session, a member), or no one for a new sign-up.
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let keys = service.keys.current();
     let scope = match super::extract::bearer(&parts) {
         // A member's retries may carry a refreshed access token: the member is the caller. A token
         // that no longer authenticates (expired, signed out, password changed) gets no saved answer:
-        // the route refuses it.
+        // the route refuses it. The route takes the caller from here rather than authenticating again.
         Some(token) if route.starts_with("/v1/members/") => match service.authenticate(&token, true).await {
-            Ok(caller) => format!("member:{}", caller.member.member_id),
+            Ok(caller) => {
+                let scope = format!("member:{}", caller.member.member_id);
+                parts.extensions.insert(super::members::Authenticated(caller));
+                scope
+            }
             Err(_) => return next.run(Request::from_parts(parts, body)).await,
         },
         Some(token) => token_hash(&token),

@@ -27,7 +27,15 @@ pub struct ActiveMember(pub Caller);
 /// The caller of the few routes a dormant member may use: read, export, renew consent, withdraw.
 pub struct AnyMember(pub Caller);
 
+/// A caller the request has already authenticated (the `Idempotency-Key` layer scopes its key to
+/// the member), so the route does not read the member and the session again.
+#[derive(Clone)]
+pub struct Authenticated(pub Caller);
+
 async fn caller(parts: &Parts, service: &Service, dormant_allowed: bool) -> Result<Caller, Failure> {
+    if let Some(Authenticated(caller)) = parts.extensions.get::<Authenticated>() {
+        return service.admit(caller.clone(), dormant_allowed);
+    }
     let token = bearer(parts).ok_or(Failure::TokenInvalid)?;
     service.authenticate(&token, dormant_allowed).await
 }

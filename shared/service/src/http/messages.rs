@@ -7,7 +7,21 @@ pub enum Lang {
     En,
 }
 
+tokio::task_local! {
+    static CURRENT: Lang;
+}
+
 impl Lang {
+    /// Runs `future` answering in `lang`: every problem made while it runs is written in it.
+    pub async fn scope<F: std::future::Future>(self, future: F) -> F::Output {
+        CURRENT.scope(self, future).await
+    }
+
+    /// The language of the request being answered; Korean outside one.
+    pub fn current() -> Self {
+        CURRENT.try_with(|lang| *lang).unwrap_or(Lang::Ko)
+    }
+
     /// The preferred of `ko` and `en` in an `Accept-Language` header; Korean when neither is named.
     pub fn from_accept_language(header: Option<&str>) -> Self {
         let Some(header) = header else {

@@ -282,11 +282,9 @@ async fn observe(request: Request, next: Next) -> Response {
         request_id: request_id.clone(),
         source_ip: extract::source_ip(request.extensions()),
     };
-    let mut response = crate::audit::with_request(context, next.run(request)).instrument(span.clone()).await;
+    let mut response =
+        lang.scope(crate::audit::with_request(context, next.run(request))).instrument(span.clone()).await;
     let problem = response.extensions().get::<Arc<Problem>>().cloned();
-    if let (Some(problem), Lang::En) = (&problem, lang) {
-        response = problem.render(Lang::En);
-    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }

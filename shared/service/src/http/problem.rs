@@ -83,10 +83,11 @@ impl Problem {
     }
 }
 
-/// Rendered in Korean here; the `localise` middleware renders it again when the caller asked for English.
+/// Written in the language of the request being answered (`Accept-Language`), so a saved
+/// idempotent answer is replayed as it was first given.
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        self.render(Lang::Ko)
+        self.render(Lang::current())
     }
 }
 

@@ -164,7 +164,7 @@ impl DynamoTable {
                         .attribute_name(&k.attribute_name)
                         .key_type(KeyType::from(k.key_type.as_str()))
                         .build()
-                        .map_err(|e| StoreError::Malformed(e.to_string()))
+                        .map_err(built)
                 })
                 .collect()
         };
@@ -175,7 +175,7 @@ impl DynamoTable {
                     .attribute_name(&attribute.attribute_name)
                     .attribute_type(ScalarAttributeType::from(attribute.attribute_type.as_str()))
                     .build()
-                    .map_err(|e| StoreError::Malformed(e.to_string()))?,
+                    .map_err(built)?,
             );
         }
         request = request.set_key_schema(Some(key_schema(&definition.key_schema)?));
@@ -190,7 +190,7 @@ impl DynamoTable {
                             .build(),
                     )
                     .build()
-                    .map_err(|e| StoreError::Malformed(e.to_string()))?,
+                    .map_err(built)?,
             );
         }
         match request.send().await {
@@ -203,7 +203,7 @@ impl DynamoTable {
                 .attribute_name(&ttl.attribute_name)
                 .enabled(ttl.enabled)
                 .build()
-                .map_err(|e| StoreError::Malformed(e.to_string()))?;
+                .map_err(built)?;
             // Enabling TTL twice (a concurrent creator) is refused; either way it is enabled.
             let _ =
                 self.client.update_time_to_live().table_name(&self.name).time_to_live_specification(spec).send().await;
@@ -268,7 +268,6 @@ impl DynamoTable {
     }
 
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
-        let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Malformed(e.to_string());
         Ok(match write {
             Write::Put { item, condition } => {
                 let put =
