@@ -17,6 +17,7 @@ import {
   registerDlsAccount,
   registerResident,
   seoulYearsAgo,
+  signUpToIdentity,
 } from './support.mjs';
 
 let browser;
@@ -172,16 +173,7 @@ test('a general member signs up, signs in, and becomes a full member by Incheon 
 test('a child member is signed up by a guardian, who verifies again for Incheon student certification', async () => {
   const page = await openPage(browser, { viewport: DESKTOP });
   const childBirthDate = seoulYearsAgo(9);
-  await page.goto(`${BASE_URL}/#/signup`);
-  await page.getByRole('heading', { level: 2, name: '회원유형확인' }).waitFor();
-  await page.getByRole('radio', { name: /어린이·학생회원/ }).check();
-  await page.getByRole('button', { name: '다음' }).click();
-  await page.getByRole('heading', { level: 2, name: '이용약관동의' }).waitFor();
-  await page.getByRole('checkbox', { name: '이용약관 동의' }).check();
-  await page.getByRole('checkbox', { name: '개인정보의 수집·이용 동의' }).check();
-  await page.getByRole('button', { name: '동의합니다', exact: true }).click();
-
-  await page.getByRole('heading', { level: 2, name: '본인확인' }).waitFor();
+  await signUpToIdentity(page, 'child');
   assert.match(await page.locator('main').textContent(), /보호자\(법정대리인\)의 동의가 필요합니다/);
   await capture(page, 'child-3-identity');
   await page.getByRole('button', { name: 'I-PIN(아이핀)인증' }).click();

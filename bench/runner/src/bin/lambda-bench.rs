@@ -47,7 +47,11 @@ async fn main() {
         runtime.push(event.clone());
         let started = std::time::Instant::now();
         let mut child = runtime.spawn(binary, name, &[]);
-        if let Err(error) = runtime.wait_for_responses(1).await {
+        let answered = tokio::select! {
+            answered = runtime.wait_for_responses(1) => answered,
+            exited = child.wait() => Err(format!("exited before answering: {exited:?}")),
+        };
+        if let Err(error) = answered {
             eprintln!("{name}: {error}");
             std::process::exit(1);
         }
@@ -55,7 +59,14 @@ async fn main() {
         let (answered_at, answer) = runtime.responses()[0].clone();
         inits.push(first_next - started);
         colds.push(answered_at - started);
-        status = answer.get("statusCode").cloned().unwrap_or(Value::Null);
+        let answered_status = answer.get("statusCode").cloned().unwrap_or(Value::Null);
+        // A failing function would be timed as if it were healthy: the bench stops instead.
+        if answered_status.as_u64().is_some_and(|code| code >= 500) || (!status.is_null() && answered_status != status)
+        {
+            eprintln!("{name}: answered {answered_status} (earlier runs {status}): {answer}");
+            std::process::exit(1);
+        }
+        status = answered_status;
         let _ = child.kill().await;
     }
 
