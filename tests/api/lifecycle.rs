@@ -96,7 +96,10 @@ async fn the_purge_removes_expired_transient_items_once() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
     assert_eq!(app.verify_identity(&signup, "phone", &app.result_for(&adult(), "phone").await).await.status, 200);
-    app.post("/v1/signups").header("Idempotency-Key", "k1").json(&json!({ "memberType": "child" })).send().await;
+    let child = app.start_signup("child").await;
+    let consents = app.signup_consents().await;
+    let consented = app.signup_step(&child, "consents").header("Idempotency-Key", "k1").json(&consents).send().await;
+    assert_eq!(consented.status, 200, "{}", consented.text);
     app.advance_clock(2 * DAY).await;
 
     let counts = purge(&app).await;

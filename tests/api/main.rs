@@ -5,6 +5,7 @@ mod conventions;
 mod dormancy;
 mod expiry;
 mod faults;
+mod hardening;
 mod idempotency;
 mod lifecycle;
 mod members;

@@ -492,6 +492,30 @@ async fn refresh_tokens_that_are_not_ours_are_refused_without_harm() {
     assert_eq!(genuine.status, 200, "guesses do not end the session: {}", genuine.text);
 }
 
+/// Version 2: the session id is in every access token's payload, so an older generation with a
+/// made-up secret is anyone's to send. It must not revoke the session: only a token the service
+/// issued counts as reused.
+#[tokio::test]
+async fn an_older_generation_with_a_forged_secret_revokes_nothing() {
+    let app = spawn_app().await;
+    let first = member(&app, "reader01").await;
+    let rotated = app.refresh(&first.refresh).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let current = SignedIn::from_body(&rotated.body);
+    let payload = current.access.split('.').nth(1).expect("a JWT payload");
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON");
+    let session = claims["sid"].as_str().expect("the session id is readable by anyone");
+
+    for secret in ["A".repeat(43), URL_SAFE_NO_PAD.encode([0u8; 32]), "x".to_owned()] {
+        let forged = app.refresh(&format!("{session}.0.{secret}")).await;
+        forged.assert_problem(401, "auth.refresh_invalid");
+    }
+
+    assert_eq!(app.me(&current.access).await.status, 200, "the session lives on");
+    let next = app.refresh(&current.refresh).await;
+    assert_eq!(next.status, 200, "its refresh token still works: {}", next.text);
+}
+
 #[tokio::test]
 async fn a_refresh_token_lives_14_days_from_its_issue() {
     let app = spawn_app().await;

@@ -80,6 +80,10 @@ pub struct ConsentAnswer {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConsentError {
+    #[error("more answers than the step has documents")]
+    TooMany,
+    #[error("a second answer for the same document")]
+    Duplicate { index: usize },
     #[error("the document is unknown or belongs to another step")]
     UnknownDocument { index: usize },
     #[error("the document's version is not the current one")]
@@ -88,13 +92,22 @@ pub enum ConsentError {
     Required { missing: Vec<DocumentId> },
 }
 
-/// Checks a step's answers: every document known and of this step, every version current, every
-/// required document agreed to. Unknown documents and stale versions are refused before anything is
-/// recorded; a refusal of a required document is still an answer, to be recorded.
+/// Checks a step's answers: at most one per document and no more than the step has documents (so
+/// no client can make a record or a transaction grow without bound), every document known and of
+/// this step, every version current. All of these are refused before anything is recorded; a
+/// refusal of a required document is still an answer, to be recorded.
 pub fn check_answers(
     step: ConsentStep,
     answers: &[(String, String, bool)],
 ) -> Result<Vec<ConsentAnswer>, ConsentError> {
+    if answers.len() > documents_of(step).count() {
+        return Err(ConsentError::TooMany);
+    }
+    for (index, (id, _, _)) in answers.iter().enumerate() {
+        if answers[..index].iter().any(|(earlier, _, _)| earlier == id) {
+            return Err(ConsentError::Duplicate { index });
+        }
+    }
     let mut parsed = Vec::with_capacity(answers.len());
     for (index, (id, version, agreed)) in answers.iter().enumerate() {
         let document = DocumentId::parse(id)

@@ -113,8 +113,18 @@ impl SignupSession {
     }
 
     /// The consent step: answers are recorded whatever they say; the session moves on only when
-    /// both required documents are agreed to (동의하지 않습니다 stops the sign-up here).
-    pub fn record_consents(&mut self, answers: Vec<ConsentAnswer>, at: OffsetDateTime, channel: Channel) -> bool {
+    /// both required documents are agreed to (동의하지 않습니다 stops the sign-up here). A session
+    /// holds at most [`MAX_SESSION_CONSENTS`] answers, so it stays far below a store item's size
+    /// and its member's creation far below a transaction's item count.
+    pub fn record_consents(
+        &mut self,
+        answers: Vec<ConsentAnswer>,
+        at: OffsetDateTime,
+        channel: Channel,
+    ) -> Result<bool, ConsentLimitReached> {
+        if self.consents.len() + answers.len() > MAX_SESSION_CONSENTS {
+            return Err(ConsentLimitReached);
+        }
         self.consents.extend(answers.into_iter().map(|answer| RecordedConsent {
             answer,
             at,
@@ -125,7 +135,7 @@ impl SignupSession {
         if complete {
             self.step = SignupStep::Identity;
         }
-        complete
+        Ok(complete)
     }
 
     pub fn accept_identity(&mut self, person: VerifiedPerson) {
@@ -133,6 +143,13 @@ impl SignupSession {
         self.step = SignupStep::Profile;
     }
 }
+
+/// The most consent answers one sign-up session records (API.md, Conventions).
+pub const MAX_SESSION_CONSENTS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sign-up session has recorded as many consent answers as it may")]
+pub struct ConsentLimitReached;
 
 /// Who may verify for which member type: a general applicant of 14 or over for themself; for a child
 /// member, an adult guardian (PIPA art. 22-2: the legal representative consents for an under-14).

@@ -13,7 +13,7 @@ use crate::aws::Patience;
 use crate::clock::SystemClock;
 use crate::http::{function_router_with, handlers, Function, Handlers};
 use crate::identity_results::SignedResults;
-use crate::passwords::Argon2id;
+use crate::passwords::{Argon2id, HashingTurns, MAX_HASHING_WAIT};
 use crate::records::Records;
 use crate::secrets::{KeyRing, SecretIds, SecretsManager};
 use crate::store::dynamodb::DynamoTable;
@@ -158,6 +158,7 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         clock: Arc::new(SystemClock),
         identity: Arc::new(SignedResults::new(keys.clone())),
         hasher: Arc::new(Argon2id::owasp()),
+        hashing: Arc::new(HashingTurns::per_core(MAX_HASHING_WAIT)),
         keys,
         upstreams,
     })

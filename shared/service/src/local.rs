@@ -12,7 +12,7 @@ use crate::clock::AdjustableClock;
 use crate::http::{finish, routes, Function};
 use crate::identity_results::SignedResults;
 use crate::keys::{random_token, Keys, SecretKey};
-use crate::passwords::{Argon2id, PasswordHasher};
+use crate::passwords::{Argon2id, HashingTurns, PasswordHasher, MAX_HASHING_WAIT};
 use crate::records::Records;
 use crate::secrets::KeyRing;
 use crate::sim::dls::{self, DlsAccounts};
@@ -42,6 +42,10 @@ pub struct LocalApp {
 pub struct LocalOptions {
     pub table: Arc<dyn Table>,
     pub hasher: Arc<dyn PasswordHasher>,
+    /// How many hashes run at once (one per core unless a test wants fewer) and how long a
+    /// request waits for a turn.
+    pub hashing_turns: Option<usize>,
+    pub hashing_wait: Duration,
     /// Where this server answers (`http://127.0.0.1:3000`): the upstream adapters reach the
     /// simulators' upstream-facing routes there, over HTTP, as they would reach the real systems.
     /// `None` when nobody will serve the router: every upstream call is then unavailable.
@@ -56,6 +60,8 @@ impl Default for LocalOptions {
         Self {
             table: Arc::new(MemoryTable::new()),
             hasher: Arc::new(Argon2id::owasp()),
+            hashing_turns: None,
+            hashing_wait: MAX_HASHING_WAIT,
             upstream_base: None,
             upstream_timeout: UPSTREAM_TIMEOUT,
         }
@@ -120,6 +126,10 @@ impl LocalApp {
             clock: clock.clone(),
             identity: provider.clone(),
             hasher: options.hasher,
+            hashing: Arc::new(match options.hashing_turns {
+                Some(turns) => HashingTurns::new(turns, options.hashing_wait),
+                None => HashingTurns::per_core(options.hashing_wait),
+            }),
             keys,
             upstreams: upstreams.clone(),
         };
@@ -136,10 +146,19 @@ impl LocalApp {
                 .merge(simulators.routes())
                 .merge(crate::sim::purge::routes(service.clone()))
                 .merge(crate::openapi::routes())
-                .merge(crate::web::routes()),
+                .merge(crate::web::routes())
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer)),
         );
         Self { router, service, clock, residency: upstreams.residency, dls: upstreams.dls }
     }
+}
+
+/// A panic while serving a request: a 500 problem (with `x-request-id`, added around it) instead
+/// of a dropped connection. The panic itself is logged by the panic hook; nothing of it is sent.
+fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request panicked; answered 500");
+    crate::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
 }
 
 /// The HTTP adapters aimed at the simulators served at `base`.

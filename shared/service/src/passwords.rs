@@ -16,6 +16,52 @@ pub trait PasswordHasher: Send + Sync + 'static {
     fn verify(&self, password: &Password, phc: &str) -> bool;
 }
 
+/// Turns for password hashing: a process never runs more argon2id hashes at once than it has
+/// cores (each holds 19 MiB and a core for tens of milliseconds, so more at once only piles up
+/// memory and makes every one slower). The others wait their turn, up to `max_wait`.
+pub struct HashingTurns {
+    turns: tokio::sync::Semaphore,
+    max_wait: std::time::Duration,
+}
+
+/// How long a request waits for a turn before it is answered 503 with `Retry-After`.
+pub const MAX_HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+#[error("no turn to hash a password within {0:?}")]
+pub struct NoTurn(std::time::Duration);
+
+impl HashingTurns {
+    /// One turn per core of this process (at least one), waited for up to `max_wait`.
+    pub fn per_core(max_wait: std::time::Duration) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Self::new(cores, max_wait)
+    }
+
+    pub fn new(turns: usize, max_wait: std::time::Duration) -> Self {
+        Self { turns: tokio::sync::Semaphore::new(turns.max(1)), max_wait }
+    }
+
+    /// Runs `work` on a blocking thread once a turn is free.
+    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, TurnError> {
+        let turn = tokio::time::timeout(self.max_wait, self.turns.acquire())
+            .await
+            .map_err(|_| TurnError::NoTurn(NoTurn(self.max_wait)))?
+            .map_err(|e| TurnError::Failed(Box::new(e)))?;
+        let done = tokio::task::spawn_blocking(work).await.map_err(|e| TurnError::Failed(Box::new(e)));
+        drop(turn);
+        done
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    #[error(transparent)]
+    NoTurn(NoTurn),
+    #[error("password hashing did not complete")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// A hash of no one's password, with the production parameters: a sign-in for an unknown username
 /// verifies against it, so it costs exactly the work of a wrong password and answers the same.
 pub const DECOY_HASH: &str =

@@ -9,7 +9,7 @@ use membership_domain::contact::{Email, MobilePhone};
 use membership_domain::identity::PersonName;
 use membership_domain::library::Library;
 use membership_domain::loan_card::LoanCardNumber;
-use membership_domain::member::{Grade, MemberType};
+use membership_domain::member::{standing, Grade, MemberType, Standing};
 use membership_domain::signup::{Channel, RecordedConsent, SignupSession};
 use membership_domain::username::Username;
 use serde::de::DeserializeOwned;
@@ -107,6 +107,17 @@ pub struct ClaimRef {
     pub key: String,
 }
 
+/// Who holds a person or child claim now.
+#[derive(Debug)]
+pub enum Holder {
+    Free,
+    Held(ClaimRecord),
+    /// Claimed by a member withdrawn by time: free to take over (with a condition naming it).
+    Lapsed {
+        member_id: String,
+    },
+}
+
 /// A uniqueness claim: who holds a username, a person, a child or a loan-card number.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -134,6 +145,8 @@ pub struct ConsentHistoryRecord {
 /// Everything a completed sign-up writes, at once.
 pub struct NewMember {
     pub member: MemberRecord,
+    /// The member withdrawn by time whose person or child claim this member takes over.
+    pub replaces: Option<String>,
     pub consents: Vec<RecordedConsent>,
     pub signup_id: String,
     pub signup_version: u64,
@@ -312,6 +325,17 @@ impl Records {
         self.live(&kind.key(value), now).await?.map(record_of).transpose()
     }
 
+    /// Who holds a person or child claim. A holder withdrawn by time (DOMAIN.md: a year past its
+    /// renewal due) no longer holds it, whether or not the purge has run: the person may sign up
+    /// again, and nothing of the old account is shown.
+    pub async fn holder(&self, kind: ClaimKind, value: &str, now: OffsetDateTime) -> Result<Holder, StoreError> {
+        let Some(claim) = self.claim(kind, value, now).await? else { return Ok(Holder::Free) };
+        match self.member(&claim.member_id).await? {
+            Some(member) if standing(member.consent_renewed_at, now) != Standing::Withdrawn => Ok(Holder::Held(claim)),
+            _ => Ok(Holder::Lapsed { member_id: claim.member_id }),
+        }
+    }
+
     pub async fn member(&self, id: &str) -> Result<Option<MemberRecord>, StoreError> {
         self.table.get(&member_key(id)).await?.map(record_of).transpose()
     }
@@ -322,14 +346,15 @@ impl Records {
     pub async fn create_member(&self, new: &NewMember) -> Result<(), CreateMemberError> {
         let member = &new.member;
         let id = &member.member_id;
-        let claim = |kind: ClaimKind, value: &str, username: Option<&Username>| {
+        let claim = |kind: ClaimKind, value: &str, username: Option<&Username>, condition: Condition| {
             let record = ClaimRecord { member_id: id.clone(), username: username.cloned(), retired: false };
-            item_of(&kind.key(value), &record, None).map(|item| Write::Put { item, condition: Condition::Absent })
+            item_of(&kind.key(value), &record, None).map(|item| Write::Put { item, condition })
         };
+        let person_condition = new.replaces.clone().map_or(Condition::Absent, Condition::AbsentOrHeldBy);
         let mut writes = vec![
-            claim(member.claim.kind, &member.claim.key, Some(&member.username))?,
-            claim(ClaimKind::Username, member.username.as_str(), None)?,
-            claim(ClaimKind::Card, member.loan_card_number.as_str(), None)?,
+            claim(member.claim.kind, &member.claim.key, Some(&member.username), person_condition)?,
+            claim(ClaimKind::Username, member.username.as_str(), None, Condition::Absent)?,
+            claim(ClaimKind::Card, member.loan_card_number.as_str(), None, Condition::Absent)?,
             Write::Delete { key: signup_key(&new.signup_id), condition: Condition::Version(new.signup_version) },
             Write::Put { item: member_item(member)?, condition: Condition::Absent },
         ];
@@ -588,9 +613,20 @@ impl Records {
             history = keep;
         }
         let retired = ClaimRecord { member_id: id.clone(), username: None, retired: true };
-        let mut writes = vec![
-            Write::Delete { key: member_key(id), condition: Condition::Version(member.version) },
-            Write::Delete { key: member.claim.kind.key(&member.claim.key), condition: Condition::Always },
+        let mut writes = vec![Write::Delete { key: member_key(id), condition: Condition::Version(member.version) }];
+        // The person or child claim goes only while it is still this member's: one withdrawn by
+        // time may have been taken over by the same person's new membership already.
+        let person = member.claim.kind.key(&member.claim.key);
+        if self
+            .table
+            .get(&person)
+            .await?
+            .and_then(|item| record_of::<ClaimRecord>(item).ok())
+            .is_some_and(|c| c.member_id == *id)
+        {
+            writes.push(Write::Delete { key: person, condition: Condition::AbsentOrHeldBy(id.clone()) });
+        }
+        writes.extend([
             Write::Put {
                 item: item_of(&ClaimKind::Username.key(member.username.as_str()), &retired, None)?,
                 condition: Condition::Always,
@@ -599,7 +635,7 @@ impl Records {
                 item: item_of(&ClaimKind::Card.key(member.loan_card_number.as_str()), &retired, None)?,
                 condition: Condition::Always,
             },
-        ];
+        ]);
         if let Some(guardian) = &member.guardian {
             writes
                 .push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
@@ -797,9 +833,15 @@ pub struct PurgeCheckpoint {
 
 impl Records {
     /// A child member who has turned 14 becomes a general member: its own person claim replaces
-    /// the child claim and the guardian link, at once. `false` when the person already holds a
-    /// membership.
-    pub async fn upgrade_member(&self, member: &mut MemberRecord, person_key: &str) -> Result<bool, StoreError> {
+    /// the child claim and the guardian link, and `spent` (the identity result) is marked used, at
+    /// once. `replaces` names the member withdrawn by time whose person claim is taken over.
+    pub async fn upgrade_member(
+        &self,
+        member: &mut MemberRecord,
+        person_key: &str,
+        replaces: Option<String>,
+        spent: Write,
+    ) -> Result<(), UpgradeError> {
         let before = member.clone();
         let guardian = member.guardian.take();
         member.member_type = MemberType::General;
@@ -810,14 +852,22 @@ impl Records {
             username: Some(member.username.clone()),
             retired: false,
         };
-        let mut writes = vec![
-            Write::Put { item: member_item(member)?, condition: Condition::Version(before.version) },
-            Write::Put {
-                item: item_of(&ClaimKind::Person.key(person_key), &claim, None)?,
-                condition: Condition::Absent,
-            },
-            Write::Delete { key: before.claim.kind.key(&before.claim.key), condition: Condition::Always },
+        let labelled = [
+            (
+                UpgradeError::MemberChanged,
+                Write::Put { item: member_item(member)?, condition: Condition::Version(before.version) },
+            ),
+            (
+                UpgradeError::PersonTaken,
+                Write::Put {
+                    item: item_of(&ClaimKind::Person.key(person_key), &claim, None)?,
+                    condition: replaces.map_or(Condition::Absent, Condition::AbsentOrHeldBy),
+                },
+            ),
+            (UpgradeError::ResultUsed, spent),
         ];
+        let (labels, mut writes): (Vec<UpgradeError>, Vec<Write>) = labelled.into_iter().unzip();
+        writes.push(Write::Delete { key: before.claim.kind.key(&before.claim.key), condition: Condition::Always });
         if let Some(guardian) = &guardian {
             writes.push(Write::Delete {
                 key: guardian_link_key(&guardian.person_key, &member.member_id),
@@ -825,16 +875,31 @@ impl Records {
             });
         }
         match self.table.write(writes).await {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(()),
             Err(error) => {
                 *member = before;
-                match error {
-                    StoreError::ConditionFailed { index: Some(1) } => Ok(false),
-                    other => Err(other),
-                }
+                Err(match error {
+                    StoreError::ConditionFailed { index: Some(index) } => {
+                        labels.into_iter().nth(index).unwrap_or(UpgradeError::MemberChanged)
+                    }
+                    other => UpgradeError::Store(other),
+                })
             }
         }
     }
+}
+
+/// Why an upgrade's transaction did not apply, by the write that refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    #[error("the member changed since it was read")]
+    MemberChanged,
+    #[error("the person holds a membership")]
+    PersonTaken,
+    #[error("the identity result was used meanwhile")]
+    ResultUsed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Certification attempts of a member on one Asia/Seoul day (`MEMBER#<id>` / `ATTEMPTS#<date>`).

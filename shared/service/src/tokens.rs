@@ -3,15 +3,21 @@
 //! Access tokens are HS256 JWTs of 30 minutes naming the member, the session and the member's
 //! credential epoch; expiry is checked against the service's clock, and the session and epoch
 //! against the store on every use, so sign-out and password changes revoke them at once.
-//! Refresh tokens are `<session>.<generation>.<256 random bits>`, stored only as a hash; each use
-//! rotates them, and presenting an older generation again revokes the whole session (OAuth 2.0
-//! Security BCP, refresh token rotation with reuse detection).
+//! Refresh tokens are `<session>.<generation>.<HMAC of both under the signing key>`, stored only as
+//! a hash; each use rotates them, and presenting an older generation again revokes the whole session
+//! (OAuth 2.0 Security BCP, refresh token rotation with reuse detection). The MAC lets an older
+//! generation be told genuine without keeping every generation's hash: a token whose MAC does not
+//! verify never touches its session, so knowing a session id (it is in every access token) is not
+//! enough to revoke it.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::keys::{random_token, SecretKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::keys::SecretKey;
 
 pub const ACCESS_LIFETIME: Duration = Duration::minutes(30);
 pub const REFRESH_LIFETIME: Duration = Duration::days(14);
@@ -60,6 +66,7 @@ pub struct PresentedRefresh {
     pub session_id: String,
     pub generation: u32,
     pub token: String,
+    secret: String,
 }
 
 impl PresentedRefresh {
@@ -67,15 +74,24 @@ impl PresentedRefresh {
         let mut parts = token.splitn(3, '.');
         let session_id = parts.next().filter(|s| !s.is_empty() && s.len() <= 64)?.to_owned();
         let generation = parts.next()?.parse().ok()?;
-        let secret = parts.next().filter(|s| !s.is_empty() && s.len() <= 128)?;
-        let _ = secret;
-        Some(Self { session_id, generation, token: token.to_owned() })
+        let secret = parts.next().filter(|s| !s.is_empty() && s.len() <= 128)?.to_owned();
+        Some(Self { session_id, generation, token: token.to_owned(), secret })
+    }
+
+    /// Whether the service issued this token (of any generation) with `key`.
+    pub fn is_signed_by(&self, key: &SecretKey) -> bool {
+        URL_SAFE_NO_PAD.decode(&self.secret).is_ok_and(|tag| {
+            key.verify_hmac(&[REFRESH, self.session_id.as_bytes(), &self.generation.to_be_bytes()], &tag)
+        })
     }
 }
 
-/// A new refresh token of `generation` for `session_id`.
-pub fn new_refresh(session_id: &str, generation: u32) -> String {
-    format!("{session_id}.{generation}.{}", random_token())
+const REFRESH: &[u8] = b"refresh";
+
+/// The refresh token of `generation` for `session_id` (the session id is 128 random bits).
+pub fn new_refresh(key: &SecretKey, session_id: &str, generation: u32) -> String {
+    let tag = key.hmac(&[REFRESH, session_id.as_bytes(), &generation.to_be_bytes()]);
+    format!("{session_id}.{generation}.{}", URL_SAFE_NO_PAD.encode(tag))
 }
 
 #[cfg(test)]
@@ -107,9 +123,15 @@ mod tests {
 
     #[test]
     fn refresh_tokens_name_session_and_generation() {
-        let token = new_refresh("session-1", 3);
+        let key = SecretKey::random();
+        let token = new_refresh(&key, "session-1", 3);
         let parsed = PresentedRefresh::parse(&token).unwrap();
         assert_eq!((parsed.session_id.as_str(), parsed.generation), ("session-1", 3));
+        assert!(parsed.is_signed_by(&key));
+        assert!(!parsed.is_signed_by(&SecretKey::random()));
+        let other_generation = token.replacen(".3.", ".2.", 1);
+        assert!(!PresentedRefresh::parse(&other_generation).unwrap().is_signed_by(&key));
+        assert!(!PresentedRefresh::parse("session-1.3.forged").unwrap().is_signed_by(&key));
         assert!(PresentedRefresh::parse("no-dots").is_none());
         assert!(PresentedRefresh::parse("s.x.secret").is_none());
     }

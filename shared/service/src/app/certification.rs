@@ -182,6 +182,32 @@ impl Service {
         Ok(RecordedConsent { answer, at: self.clock.now(), channel })
     }
 
+    /// Raises the member's grade with the outcome and consent kept. A parallel change to the member
+    /// is applied first and the certification saved on top of it; if that change was another
+    /// certification that already raised the grade, this one no longer applies (409).
+    async fn save_certification(
+        &self,
+        mut member: MemberRecord,
+        kind: Kind,
+        outcome: &CertificationOutcome,
+        consent: &RecordedConsent,
+    ) -> Result<MemberRecord, Failure> {
+        for attempt in 0..super::members::MEMBER_WRITE_ATTEMPTS {
+            member.grade = kind.grade();
+            match self.records.record_certification(&mut member, outcome, consent).await {
+                Ok(()) => return Ok(member),
+                Err(crate::store::StoreError::ConditionFailed { .. }) => {
+                    member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
+                    if !kind.applies_to(member.grade) {
+                        return Err(Failure::NotApplicable);
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(Failure::Unavailable(crate::store::StoreError::Conflict))
+    }
+
     /// Checks 4 to 7: the guardian of a child under 14, the daily limit, then `verify` (identity and
     /// upstream). An upstream that cannot answer leaves the member as it was and the attempt uncounted.
     async fn attempt<F, Fut>(
@@ -251,18 +277,15 @@ impl Service {
                     certified_at: now,
                     reference: Some(reference),
                 };
-                let mut member = caller.member.clone();
-                member.grade = kind.grade();
-                if let Err(error) = self.records.record_certification(&mut member, &outcome, &consent).await {
-                    // Not recorded: answered 503, so the attempt does not count either.
-                    let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
-                    return Err(match error {
-                        crate::store::StoreError::ConditionFailed { .. } => {
-                            Failure::Unavailable(crate::store::StoreError::Conflict)
-                        }
-                        other => other.into(),
-                    });
-                }
+                let member = match self.save_certification(caller.member.clone(), kind, &outcome, &consent).await {
+                    Ok(member) => member,
+                    Err(refusal @ Failure::NotApplicable) => return Err(refusal),
+                    Err(error) => {
+                        // Not recorded: answered 503, so the attempt does not count either.
+                        let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
+                        return Err(error);
+                    }
+                };
                 self.records.audit(attempted).await;
                 let event = AuditEvent::new(&member.member_id, "certification.succeeded", now)
                     .with("method", kind.method())

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::sessions::Caller;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
-use crate::records::{ConsentHistoryRecord, MemberRecord};
+use crate::records::{ClaimKind, ClaimRecord, ConsentHistoryRecord, Holder, MemberRecord, UpgradeError};
 use crate::store::StoreError;
 
 /// The contact details a member may correct; absent fields stay as they are.
@@ -42,7 +42,7 @@ pub struct CertificationOutcome {
 }
 
 /// How many times a change to a member is tried while other requests change it first.
-const MEMBER_WRITE_ATTEMPTS: usize = 3;
+pub(crate) const MEMBER_WRITE_ATTEMPTS: usize = 3;
 
 impl Service {
     pub async fn member_view(&self, member: MemberRecord) -> Result<MemberView, Failure> {
@@ -107,11 +107,7 @@ impl Service {
         password: Password,
         spent: Option<&super::identity::FreshResult>,
     ) -> Result<(), Failure> {
-        let hasher = self.hasher.clone();
-        let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
-            .await
-            .map_err(|e| Failure::Internal(Box::new(e)))?
-            .map_err(|e| Failure::Internal(Box::new(e)))?;
+        let hash = self.hash_password(password).await?;
         for attempt in 0..MEMBER_WRITE_ATTEMPTS {
             member.password_hash = hash.clone();
             member.credential_epoch += 1;
@@ -135,7 +131,7 @@ impl Service {
     /// After a write whose condition on the member's version failed (another request changed the
     /// member first): the member as it is now, to apply the change again, or 503 when that was the
     /// last attempt; `gone` when the member no longer exists.
-    async fn reload_after_conflict(
+    pub(crate) async fn reload_after_conflict(
         &self,
         member_id: &str,
         attempt: usize,
@@ -228,39 +224,85 @@ impl Service {
     }
 
     /// `POST /v1/members/me/upgrade`: a child member who has turned 14 verifies as themself and
-    /// becomes a general member.
+    /// becomes a general member. The identity result is used up by the upgrade's own transaction,
+    /// or on its own when the upgrade is refused; a parallel change to the member is applied first
+    /// and the upgrade tried again on top of it.
     pub async fn upgrade(
         &self,
         caller: Caller,
         method: membership_domain::identity::Method,
         result: &str,
     ) -> Result<MemberView, Failure> {
-        use membership_domain::member::{MemberType, GENERAL_MEMBER_AGE};
+        use membership_domain::member::MemberType;
         let mut member = caller.member;
         if member.member_type != MemberType::Child {
             return Err(Failure::NotApplicable);
         }
-        let identity = self.use_identity_result(method, result).await?;
+        let fresh = self.check_identity_result(method, result).await?;
+        let now = self.clock.now();
+        let person_key = self.keys.current().person_key(fresh.identity.di.expose());
+        let replaces = match self.upgrade_refusal(&member, &fresh.identity, &person_key, now).await {
+            Ok(replaces) => replaces,
+            Err(refusal) => {
+                self.spend(&fresh).await?;
+                return Err(refusal);
+            }
+        };
+        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
+            match self.records.upgrade_member(&mut member, &person_key, replaces.clone(), fresh.marker()).await {
+                Ok(()) => {
+                    self.records.audit(AuditEvent::new(&member.member_id, "member.upgraded", now)).await;
+                    return self.member_view(member).await;
+                }
+                Err(UpgradeError::MemberChanged) => {
+                    member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
+                    if member.member_type != MemberType::Child {
+                        self.spend(&fresh).await?;
+                        return Err(Failure::NotApplicable);
+                    }
+                }
+                Err(UpgradeError::PersonTaken) => {
+                    let refusal = match self.records.holder(ClaimKind::Person, &person_key, now).await? {
+                        Holder::Held(claim) => already_member(Some(claim)),
+                        _ => Failure::Unavailable(StoreError::Conflict),
+                    };
+                    self.spend(&fresh).await?;
+                    return Err(refusal);
+                }
+                Err(UpgradeError::ResultUsed) => return Err(Failure::IdentityResultReplayed),
+                Err(UpgradeError::Store(error)) => return Err(error.into()),
+            }
+        }
+        Err(Failure::Unavailable(StoreError::Conflict))
+    }
+
+    /// The upgrade's refusals, in the contract's order: another person, under 14, a person who holds
+    /// a general membership. Otherwise the member withdrawn by time whose claim is taken over, if any.
+    async fn upgrade_refusal(
+        &self,
+        member: &MemberRecord,
+        identity: &membership_domain::identity::VerifiedIdentity,
+        person_key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, Failure> {
+        use membership_domain::member::GENERAL_MEMBER_AGE;
         if identity.name != member.name || identity.birth_date != member.birth_date {
             return Err(Failure::IdentityMismatch);
         }
-        let now = self.clock.now();
         let today = membership_domain::calendar::seoul_date(now);
         if membership_domain::calendar::full_age(member.birth_date.date(), today) < GENERAL_MEMBER_AGE {
             return Err(Failure::Age(membership_domain::signup::AgeRuleError::RequiresChildSignup));
         }
-        let person_key = self.keys.current().person_key(identity.di.expose());
-        let taken = |claim: Option<crate::records::ClaimRecord>| Failure::MemberAlreadyExists {
-            masked_username: claim.and_then(|c| c.username).map(|u| u.masked()).unwrap_or_else(|| "***".into()),
-        };
-        if let Some(claim) = self.records.claim(crate::records::ClaimKind::Person, &person_key, now).await? {
-            return Err(taken(Some(claim)));
+        match self.records.holder(ClaimKind::Person, person_key, now).await? {
+            Holder::Held(claim) => Err(already_member(Some(claim))),
+            Holder::Lapsed { member_id } => Ok(Some(member_id)),
+            Holder::Free => Ok(None),
         }
-        if !self.records.upgrade_member(&mut member, &person_key).await? {
-            let claim = self.records.claim(crate::records::ClaimKind::Person, &person_key, now).await?;
-            return Err(taken(claim));
-        }
-        self.records.audit(AuditEvent::new(&member.member_id, "member.upgraded", now)).await;
-        self.member_view(member).await
+    }
+}
+
+fn already_member(claim: Option<ClaimRecord>) -> Failure {
+    Failure::MemberAlreadyExists {
+        masked_username: claim.and_then(|c| c.username).map(|u| u.masked()).unwrap_or_else(|| "***".into()),
     }
 }

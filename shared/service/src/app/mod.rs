@@ -18,7 +18,7 @@ use membership_domain::FieldError;
 
 use crate::clock::Clock;
 use crate::identity_results::IdentityProvider;
-use crate::passwords::PasswordHasher;
+use crate::passwords::{HashingTurns, PasswordHasher, TurnError};
 use crate::records::Records;
 use crate::secrets::KeyRing;
 use crate::store::StoreError;
@@ -31,6 +31,8 @@ pub struct Service {
     pub clock: Arc<dyn Clock>,
     pub identity: Arc<dyn IdentityProvider>,
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Turns for the hasher: never more hashes at once than cores.
+    pub hashing: Arc<HashingTurns>,
     pub keys: Arc<KeyRing>,
     /// The residency registry and DLS; unconfigured (every call unavailable) in the functions that
     /// never call them.
@@ -97,6 +99,8 @@ pub enum Failure {
     DlsRejected,
     #[error("an upstream system did not answer in time")]
     UpstreamUnavailable,
+    #[error("every password-hashing turn stayed taken")]
+    Busy(#[source] crate::passwords::NoTurn),
     #[error("the store is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -108,6 +112,15 @@ impl Failure {
     /// (`/consents/0` in a list, `/consent` alone).
     pub(crate) fn from_consent(error: ConsentError, answer: impl Fn(usize) -> String) -> Self {
         match error {
+            // The list's own pointer: the answers' pointers without their index.
+            ConsentError::TooMany => {
+                let first = answer(0);
+                let list = first.rsplit_once('/').map_or(first.as_str(), |(list, _)| list).to_owned();
+                Failure::Validation(vec![FieldError::new(list, "too_many")])
+            }
+            ConsentError::Duplicate { index } => {
+                Failure::Validation(vec![FieldError::new(format!("{}/document", answer(index)), "duplicate")])
+            }
             ConsentError::UnknownDocument { index } => {
                 Failure::ConsentUnknownDocument { field: format!("{}/document", answer(index)) }
             }
@@ -119,10 +132,45 @@ impl Failure {
     }
 }
 
+impl From<TurnError> for Failure {
+    fn from(error: TurnError) -> Self {
+        match error {
+            TurnError::NoTurn(busy) => Failure::Busy(busy),
+            TurnError::Failed(cause) => Failure::Internal(cause),
+        }
+    }
+}
+
+impl Service {
+    /// A password hashed with the service's hasher, in its turn.
+    pub(crate) async fn hash_password(
+        &self,
+        password: membership_domain::password::Password,
+    ) -> Result<String, Failure> {
+        let hasher = self.hasher.clone();
+        self.hashing.run(move || hasher.hash(&password)).await?.map_err(|e| Failure::Internal(Box::new(e)))
+    }
+
+    /// Whether `password` is the one `phc` was made from, checked in its turn.
+    pub(crate) async fn verify_password(
+        &self,
+        password: membership_domain::password::Password,
+        phc: String,
+    ) -> Result<bool, Failure> {
+        let hasher = self.hasher.clone();
+        Ok(self.hashing.run(move || hasher.verify(&password, &phc)).await?)
+    }
+}
+
 impl From<StoreError> for Failure {
+    /// A condition that reaches here unhandled is a race the request lost to another (every
+    /// condition guards against a concurrent change): 503 with `Retry-After`, like a conflict,
+    /// never a 500 (API.md, Conventions).
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(_) | StoreError::Conflict => Failure::Unavailable(error),
+            StoreError::Unavailable(_) | StoreError::Conflict | StoreError::ConditionFailed { .. } => {
+                Failure::Unavailable(error)
+            }
             other => Failure::Internal(Box::new(other)),
         }
     }

@@ -63,13 +63,6 @@ fn lockout_name(raw: &str) -> String {
 }
 
 impl Service {
-    async fn verify_password(&self, password: Password, phc: String) -> Result<bool, Failure> {
-        let hasher = self.hasher.clone();
-        tokio::task::spawn_blocking(move || hasher.verify(&password, &phc))
-            .await
-            .map_err(|e| Failure::Internal(Box::new(e)))
-    }
-
     /// Takes one of the username's attempts in the current window before any password is checked: it
     /// counts as a failure until a success resets the count, so guesses sent all at once cannot
     /// outrun the lockout. Fails with `auth.locked` once the window's failures are used up.
@@ -103,7 +96,7 @@ impl Service {
     /// Gives back an attempt whose request got no answer but 5xx (the store failed after it was
     /// taken): a fault is no failed sign-in. Best effort: if the store fails again, it stays counted.
     pub(crate) async fn give_back_attempt<T>(&self, username: &str, result: Result<T, Failure>) -> Result<T, Failure> {
-        if matches!(result, Err(Failure::Unavailable(_) | Failure::Internal(_))) {
+        if matches!(result, Err(Failure::Unavailable(_) | Failure::Internal(_) | Failure::Busy(_))) {
             if let Err(error) = self.records.return_login_failure(username, self.clock.now()).await {
                 tracing::warn!(error = %error, "sign-in attempt left counted after a store fault");
             }
@@ -158,7 +151,7 @@ impl Service {
         let dormant = standing(member.consent_renewed_at, now) == Standing::Dormant;
         let mut session = new_session(&member, if dormant { Scope::Dormant } else { Scope::Member }, now);
         let refresh_token = (!dormant).then(|| {
-            let token = new_refresh(&session.session_id, 0);
+            let token = new_refresh(&self.keys.current().token_signing, &session.session_id, 0);
             session.refresh_hash = Some(token_hash(&token));
             session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
             token
@@ -213,12 +206,16 @@ impl Service {
         if session.revoked || session.scope != Scope::Member {
             return Err(Failure::RefreshInvalid);
         }
+        let current = presented.generation == session.refresh_generation
+            && session.refresh_hash.as_deref().is_some_and(|hash| crate::keys::token_matches(&presented.token, hash));
+        // A token the service did not issue changes nothing, whatever session it names.
+        if !current && !presented.is_signed_by(&self.keys.current().token_signing) {
+            return Err(Failure::RefreshInvalid);
+        }
         if presented.generation < session.refresh_generation {
             self.revoke(&mut session).await?;
             return Err(Failure::RefreshInvalid);
         }
-        let current = presented.generation == session.refresh_generation
-            && session.refresh_hash.as_deref().is_some_and(|hash| crate::keys::token_matches(&presented.token, hash));
         let live = session.refresh_expires_at.is_some_and(|at| now < at) && now < session.ends_at;
         if !current || !live {
             return Err(Failure::RefreshInvalid);
@@ -232,7 +229,8 @@ impl Service {
         if member.credential_epoch != session.credential_epoch {
             return Err(Failure::RefreshInvalid);
         }
-        let refresh_token = new_refresh(&session.session_id, session.refresh_generation + 1);
+        let refresh_token =
+            new_refresh(&self.keys.current().token_signing, &session.session_id, session.refresh_generation + 1);
         session.refresh_generation += 1;
         session.refresh_hash = Some(token_hash(&refresh_token));
         session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));

@@ -20,7 +20,7 @@ use time::Date;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
 use crate::keys::{random_id, random_token, token_hash, token_matches};
-use crate::records::{ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, MemberRecord, NewMember};
+use crate::records::{ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, Holder, MemberRecord, NewMember};
 use crate::store::StoreError;
 
 pub struct StartedSignup {
@@ -115,7 +115,9 @@ impl Service {
             .map_err(|error| Failure::from_consent(error, |i| format!("/consents/{i}")))?;
         // Every answer is recorded, a refusal too; only the required ones agreed move the sign-up on.
         let now = self.clock.now();
-        let complete = session.record_consents(answers.clone(), now, channel);
+        let complete = session
+            .record_consents(answers.clone(), now, channel)
+            .map_err(|_| Failure::Validation(vec![FieldError::new("/consents", "limit_reached")]))?;
         self.save_step(&mut session, token, SignupStep::Consent).await?;
         for answer in &answers {
             let event = AuditEvent::new(id, "consent.recorded", now)
@@ -146,9 +148,9 @@ impl Service {
         let identity = &fresh.identity;
         let claim_key = self.keys.current().person_key(identity.di.expose());
         let role = match role_for(session.member_type, identity.birth_date.date(), seoul_date(now)) {
-            Ok(Role::Applicant) => match self.records.claim(ClaimKind::Person, &claim_key, now).await? {
-                Some(claim) => Err(already_member(claim.username.as_ref())),
-                None => Ok(Role::Applicant),
+            Ok(Role::Applicant) => match self.records.holder(ClaimKind::Person, &claim_key, now).await? {
+                Holder::Held(claim) => Err(already_member(claim.username.as_ref())),
+                Holder::Free | Holder::Lapsed { .. } => Ok(Role::Applicant),
             },
             other => other.map_err(Failure::from),
         };
@@ -204,21 +206,18 @@ impl Service {
                 (ClaimRef { kind: ClaimKind::Child, key }, child_name.clone(), *child_birth, Some(guardian))
             }
         };
-        if let Some(existing) = self.records.claim(claim.kind, &claim.key, now).await? {
-            return Err(already_member(existing.username.as_ref()));
-        }
+        let replaces = match self.records.holder(claim.kind, &claim.key, now).await? {
+            Holder::Held(existing) => return Err(already_member(existing.username.as_ref())),
+            Holder::Lapsed { member_id } => Some(member_id),
+            Holder::Free => None,
+        };
         if valid.username.is_reserved()
             || self.records.claim(ClaimKind::Username, valid.username.as_str(), now).await?.is_some()
         {
             return Err(Failure::UsernameTaken);
         }
 
-        let hasher = self.hasher.clone();
-        let password = valid.password;
-        let password_hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
-            .await
-            .map_err(|e| Failure::Internal(Box::new(e)))?
-            .map_err(|e| Failure::Internal(Box::new(e)))?;
+        let password_hash = self.hash_password(valid.password).await?;
 
         let mut new = NewMember {
             member: MemberRecord {
@@ -242,6 +241,7 @@ impl Service {
                 signup_id: Some(session.id.clone()),
                 version: 0,
             },
+            replaces,
             consents: session.consents.clone(),
             signup_id: session.id.clone(),
             signup_version: session.version,
@@ -270,8 +270,13 @@ impl Service {
                     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 }
                 Err(CreateMemberError::AlreadyMember) => {
-                    let existing = self.records.claim(new.member.claim.kind, &new.member.claim.key, now).await?;
-                    return Err(already_member(existing.as_ref().and_then(|c| c.username.as_ref())));
+                    match self.records.holder(new.member.claim.kind, &new.member.claim.key, now).await? {
+                        Holder::Held(existing) => return Err(already_member(existing.username.as_ref())),
+                        // Taken by another lapsed member, or let go, since it was read: try again.
+                        Holder::Lapsed { member_id } if attempt < CREATE_ATTEMPTS => new.replaces = Some(member_id),
+                        Holder::Free if attempt < CREATE_ATTEMPTS => new.replaces = None,
+                        _ => return Err(already_member(None)),
+                    }
                 }
                 Err(CreateMemberError::UsernameTaken) => return Err(Failure::UsernameTaken),
                 Err(CreateMemberError::SignupChanged) => {

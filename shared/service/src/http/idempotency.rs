@@ -4,23 +4,19 @@
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::extract::BODY_LIMIT;
 use super::problem::Problem;
+use super::{Idempotency, Route};
 use crate::app::{Failure, Service};
 use crate::keys::{hex, token_hash};
 use crate::records::{IdempotencyClaim, SavedResponse};
 
 const HEADER: &str = "idempotency-key";
-
-/// Routes where a repeated request must be judged afresh (credentials, rotation, recovery).
-fn exempt(route: &str) -> bool {
-    route == "/v1/sessions" || route == "/v1/sessions/refresh" || route.starts_with("/v1/recovery/")
-}
 
 fn valid_key(value: &HeaderValue) -> Option<&str> {
     let key = value.to_str().ok()?;
@@ -29,29 +25,28 @@ fn valid_key(value: &HeaderValue) -> Option<&str> {
 }
 
 pub async fn idempotency(State(service): State<Service>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
+    let route = request.extensions().get::<MatchedPath>().and_then(|path| Route::find(request.method(), path.as_str()));
+    let Some(route) = route.filter(|route| route.idempotency != Idempotency::Ignored) else {
         return next.run(request).await;
-    }
+    };
     let Some(raw_key) = request.headers().get(HEADER) else {
         return next.run(request).await;
     };
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
-    if exempt(&route) {
-        return next.run(request).await;
-    }
     let Some(key) = valid_key(raw_key).map(str::to_owned) else {
-        return Problem::new(StatusCode::BAD_REQUEST, "request.malformed")
-            .with_errors(vec![membership_domain::FieldError::new("/headers/idempotency-key", "invalid_format")])
-            .into_response();
+        return Problem::new(StatusCode::BAD_REQUEST, "request.malformed").into_response();
     };
-    // The caller: the bearer token's holder (a sign-up session, a member), or no one for a new sign-up.
+    // The caller the route authenticates: a record is theirs alone, so a saved answer never reaches
+    // anyone else. A request that names no caller, or one that does not authenticate, gets no saved
+    // answer: the route refuses it afresh.
     let (mut parts, body) = request.into_parts();
     let keys = service.keys.current();
-    let scope = match super::extract::bearer(&parts) {
-        // A member's retries may carry a refreshed access token: the member is the caller. A token
-        // that no longer authenticates (expired, signed out, password changed) gets no saved answer:
-        // the route refuses it. The route takes the caller from here rather than authenticating again.
-        Some(token) if route.starts_with("/v1/members/") => match service.authenticate(&token, true).await {
+    let Some(token) = super::extract::bearer(&parts) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let scope = match route.idempotency {
+        // A member's retries may carry a refreshed access token: the member is the caller. The
+        // route takes the caller from here rather than authenticating again.
+        Idempotency::PerMember => match service.authenticate(&token, true).await {
             Ok(caller) => {
                 let scope = format!("member:{}", caller.member.member_id);
                 parts.extensions.insert(super::members::Authenticated(caller));
@@ -59,9 +54,10 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
             }
             Err(_) => return next.run(Request::from_parts(parts, body)).await,
         },
-        Some(token) => token_hash(&token),
-        None => String::new(),
+        // The sign-up token is the sign-up's only credential, and each session has its own.
+        _ => format!("signup:{}", token_hash(&token)),
     };
+    let route = route.path;
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").into_response();
     };
@@ -87,7 +83,11 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
         Ok(IdempotencyClaim::Claimed) => {
             let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let status = response.status();
-            let is_final = status.is_success() || (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS);
+            // API.md: only final answers to a body that was read are saved; a 400, 413 or 415 says
+            // the body was not, and a 429 that it was not judged yet.
+            let unread = [StatusCode::BAD_REQUEST, StatusCode::PAYLOAD_TOO_LARGE, StatusCode::UNSUPPORTED_MEDIA_TYPE];
+            let is_final = status.is_success()
+                || (status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS && !unread.contains(&status));
             if !is_final {
                 if let Err(error) = service.records.release_idempotency(&record_id).await {
                     tracing::warn!(error = %error, "idempotency key not released; it frees itself when its lease ends");

@@ -72,10 +72,37 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub function: Function,
+    /// Whether an `Idempotency-Key` is honoured (API.md, Conventions): on the POSTs whose caller
+    /// is known (a sign-up session or a member) and whose effect must not happen twice; never
+    /// where a saved answer could hand a secret to whoever repeats the key (a new sign-up's
+    /// token, sign-in, refresh, recovery).
+    pub idempotency: Idempotency,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Honoured for the sign-up session whose token the request bears.
+    PerSignup,
+    /// Honoured for the member whose access token the request bears.
+    PerMember,
+    /// The header is not even read.
+    Ignored,
 }
 
 const fn route(method: Method, path: &'static str, function: Function) -> Route {
-    Route { method, path, function }
+    Route { method, path, function, idempotency: Idempotency::Ignored }
+}
+
+/// A POST whose `Idempotency-Key` is honoured for the caller `per` names.
+const fn idempotent(path: &'static str, function: Function, per: Idempotency) -> Route {
+    Route { method: Method::POST, path, function, idempotency: per }
+}
+
+impl Route {
+    /// The route of the table that serves `method` on the matched path `path`.
+    pub fn find(method: &Method, path: &str) -> Option<&'static Route> {
+        ROUTES.iter().find(|route| route.method == *method && route.path == path)
+    }
 }
 
 /// The function behind API Gateway's catch-all route (`$default`): what matches no route of the
@@ -90,23 +117,23 @@ pub static ROUTES: [Route; 22] = [
     route(Method::GET, "/v1/libraries", Function::StartSignup),
     route(Method::GET, "/v1/usernames/{username}", Function::StartSignup),
     route(Method::POST, "/v1/signups", Function::StartSignup),
-    route(Method::POST, "/v1/signups/{signupId}/consents", Function::RecordConsent),
-    route(Method::POST, "/v1/signups/{signupId}/identity", Function::VerifyIdentity),
-    route(Method::POST, "/v1/signups/{signupId}/member", Function::CompleteSignup),
+    idempotent("/v1/signups/{signupId}/consents", Function::RecordConsent, Idempotency::PerSignup),
+    idempotent("/v1/signups/{signupId}/identity", Function::VerifyIdentity, Idempotency::PerSignup),
+    idempotent("/v1/signups/{signupId}/member", Function::CompleteSignup, Idempotency::PerSignup),
     route(Method::POST, "/v1/sessions", Function::SignIn),
     route(Method::POST, "/v1/sessions/refresh", Function::SignIn),
     route(Method::DELETE, "/v1/sessions/current", Function::SignIn),
     route(Method::GET, "/v1/members/me", Function::MemberProfile),
     route(Method::PATCH, "/v1/members/me", Function::MemberProfile),
     route(Method::DELETE, "/v1/members/me", Function::MemberProfile),
-    route(Method::POST, "/v1/members/me/password", Function::MemberProfile),
-    route(Method::POST, "/v1/members/me/consents/renewal", Function::MemberProfile),
+    idempotent("/v1/members/me/password", Function::MemberProfile, Idempotency::PerMember),
+    idempotent("/v1/members/me/consents/renewal", Function::MemberProfile, Idempotency::PerMember),
     route(Method::GET, "/v1/members/me/export", Function::MemberProfile),
-    route(Method::POST, "/v1/members/me/upgrade", Function::MemberProfile),
+    idempotent("/v1/members/me/upgrade", Function::MemberProfile, Idempotency::PerMember),
     route(Method::POST, "/v1/recovery/username", Function::RecoverAccount),
     route(Method::POST, "/v1/recovery/password", Function::RecoverAccount),
-    route(Method::POST, "/v1/members/me/certifications/citizen", Function::CertifyCitizen),
-    route(Method::POST, "/v1/members/me/certifications/student", Function::CertifyStudent),
+    idempotent("/v1/members/me/certifications/citizen", Function::CertifyCitizen, Idempotency::PerMember),
+    idempotent("/v1/members/me/certifications/student", Function::CertifyStudent, Idempotency::PerMember),
 ];
 
 /// A function's handlers: the handler of each of its routes in the table.
@@ -264,6 +291,13 @@ pub fn finish(router: Router) -> Router {
         .layer(from_fn(observe))
 }
 
+/// API.md: every answer under `/v1` but the reference data, and everything under `/oauth2`, may
+/// carry a token or personal data, and is never stored by a cache (`Cache-Control: no-store`).
+fn holds_personal_data(path: &str) -> bool {
+    const REFERENCE: [&str; 2] = ["/v1/terms", "/v1/libraries"];
+    (path.starts_with("/v1/") && !REFERENCE.contains(&path)) || path.starts_with("/oauth2/")
+}
+
 async fn observe(request: Request, next: Next) -> Response {
     let request_id = match request.extensions().get::<lambda_http::request::RequestContext>() {
         Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
@@ -275,6 +309,7 @@ async fn observe(request: Request, next: Next) -> Response {
         request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let method = request.method().clone();
+    let private = holds_personal_data(request.uri().path());
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
     let started = Instant::now();
@@ -287,6 +322,9 @@ async fn observe(request: Request, next: Next) -> Response {
     let problem = response.extensions().get::<Arc<Problem>>().cloned();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
+    }
+    if private {
+        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     // API.md: JSON out is `application/json; charset=utf-8`; axum's `Json` names no charset.
     let content_type = response.headers().get(axum::http::header::CONTENT_TYPE);

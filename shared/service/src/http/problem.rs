@@ -153,6 +153,7 @@ impl From<Failure> for Problem {
             Failure::DlsRejected => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.dls_rejected"),
             Failure::UpstreamUnavailable => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(5),
             Failure::Unavailable(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
+            Failure::Busy(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
             Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -161,7 +162,7 @@ impl From<Failure> for Problem {
 /// Lets handlers return `Result<_, Failure>`: the cause chain goes to the log, the code to the client.
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        if matches!(self, Failure::Unavailable(_) | Failure::Internal(_)) {
+        if matches!(self, Failure::Unavailable(_) | Failure::Internal(_) | Failure::Busy(_)) {
             tracing::error!(error = %error_chain(&self), "request failed");
         }
         Problem::from(self).into_response()

@@ -1,12 +1,13 @@
 //! Reference data routes and the health check.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::Json;
 use membership_domain::consent::documents;
 use membership_domain::library::Library;
 use serde_json::json;
 
+use super::extract::PathParam;
 use crate::app::{Failure, Service};
 
 pub async fn terms() -> impl IntoResponse {
@@ -28,7 +29,7 @@ pub async fn libraries() -> impl IntoResponse {
 
 pub async fn username_availability(
     State(service): State<Service>,
-    Path(username): Path<String>,
+    PathParam(username): PathParam,
 ) -> Result<impl IntoResponse, Failure> {
     let (username, available) = service.username_available(&username).await?;
     Ok(Json(json!({ "username": username, "available": available })))

@@ -1,6 +1,6 @@
 //! Routes of the sign-up session (API.md, "Sign-up session").
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-use super::extract::{ApiJson, ClientChannel, ConsentBody, SignupBearer};
+use super::extract::{ApiJson, ClientChannel, ConsentBody, PathParam, SignupBearer};
 use crate::app::signup::{ChildForm, MemberForm};
 use crate::app::{Failure, Service};
 
@@ -46,7 +46,7 @@ pub struct ConsentsBody {
 
 pub async fn record_consent(
     State(service): State<Service>,
-    Path(signup_id): Path<String>,
+    PathParam(signup_id): PathParam,
     SignupBearer(token): SignupBearer,
     ClientChannel(channel): ClientChannel,
     ApiJson(body): ApiJson<ConsentsBody>,
@@ -65,7 +65,7 @@ pub struct IdentityBody {
 
 pub async fn verify_identity(
     State(service): State<Service>,
-    Path(signup_id): Path<String>,
+    PathParam(signup_id): PathParam,
     SignupBearer(token): SignupBearer,
     ApiJson(body): ApiJson<IdentityBody>,
 ) -> Result<impl IntoResponse, Failure> {
@@ -97,7 +97,7 @@ struct ChildBody {
 
 pub async fn complete_signup(
     State(service): State<Service>,
-    Path(signup_id): Path<String>,
+    PathParam(signup_id): PathParam,
     SignupBearer(token): SignupBearer,
     ApiJson(body): ApiJson<MemberBody>,
 ) -> Result<impl IntoResponse, Failure> {

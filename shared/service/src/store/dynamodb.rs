@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use super::definition::TableDefinition;
 use super::{
-    Condition, Item, Key, StoreError, Table, Write, DUE_INDEX, DUE_PK, DUE_SK, IN_PROGRESS, LOCKED_UNTIL, PK, SK,
-    STATUS, TTL, VERSION,
+    Condition, Item, Key, StoreError, Table, Write, DUE_INDEX, DUE_PK, DUE_SK, IN_PROGRESS, LOCKED_UNTIL, MEMBER_ID,
+    PK, SK, STATUS, TTL, VERSION,
 };
 
 #[derive(Clone)]
@@ -41,6 +41,11 @@ fn expression(condition: Condition) -> Expression {
         Condition::Always => {}
         Condition::Absent => expr.text = Some("attribute_not_exists(#pk)".into()),
         Condition::Present => expr.text = Some("attribute_exists(#pk)".into()),
+        Condition::AbsentOrHeldBy(member_id) => {
+            expr.text = Some("attribute_not_exists(#pk) OR #member = :member".into());
+            expr.names.insert("#member".into(), MEMBER_ID.into());
+            expr.values.insert(":member".into(), AttributeValue::S(member_id));
+        }
         Condition::AbsentOrExpired { now } => {
             expr.text = Some("attribute_not_exists(#pk) OR #ttl <= :now".into());
             expr.names.insert("#ttl".into(), TTL.into());

@@ -30,19 +30,48 @@ impl MemoryTable {
     }
 }
 
-pub(crate) fn holds(condition: Condition, current: Option<&Item>) -> bool {
-    match condition {
+pub(crate) fn holds(condition: &Condition, current: Option<&Item>) -> bool {
+    match *condition {
         Condition::Always => true,
         Condition::Absent => current.is_none(),
         Condition::AbsentOrExpired { now } => current.is_none_or(|item| item.is_expired(now)),
         Condition::Version(version) => current.is_some_and(|item| item.version() == Some(version)),
         Condition::Present => current.is_some(),
+        Condition::AbsentOrHeldBy(ref member_id) => {
+            current.is_none_or(|item| item.0.get(super::MEMBER_ID).and_then(|v| v.as_str()) == Some(member_id.as_str()))
+        }
         Condition::Claimable { now } => current.is_none_or(|item| {
             item.is_expired(now)
                 || (item.0.get(super::STATUS).and_then(|v| v.as_str()) == Some(super::IN_PROGRESS)
                     && item.0.get(super::LOCKED_UNTIL).and_then(|v| v.as_i64()).is_some_and(|until| until <= now))
         }),
     }
+}
+
+/// DynamoDB's limits that the service relies on never reaching: a transaction of at most 100
+/// writes, items of at most 400 KB. DynamoDB refuses what breaks them (a validation error, not a
+/// condition), and so does this store, so a test here fails where production would.
+pub const MAX_TRANSACTION_WRITES: usize = 100;
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+fn check_limits(writes: &[Write]) -> Result<(), StoreError> {
+    if writes.len() > MAX_TRANSACTION_WRITES {
+        return Err(StoreError::Malformed(format!("a transaction of {} writes", writes.len())));
+    }
+    for write in writes {
+        if let Write::Put { item, .. } = write {
+            if item_size(item) > MAX_ITEM_BYTES {
+                return Err(StoreError::Malformed("an item over 400 KB".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An item's size as DynamoDB counts it, near enough: attribute names plus their values' bytes
+/// (JSON text is a little more than DynamoDB's encoding, so the estimate errs on the safe side).
+fn item_size(item: &Item) -> usize {
+    item.0.iter().map(|(name, value)| name.len() + value.to_string().len()).sum()
 }
 
 #[async_trait]
@@ -52,6 +81,7 @@ impl Table for MemoryTable {
     }
 
     async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        check_limits(&writes)?;
         let mut items = self.lock();
         let single = writes.len() == 1;
         let mut keys = Vec::with_capacity(writes.len());
@@ -62,7 +92,7 @@ impl Table for MemoryTable {
             }
             let condition = match write {
                 Write::Put { condition, .. } | Write::Delete { condition, .. } | Write::Check { condition, .. } => {
-                    *condition
+                    condition
                 }
             };
             if !holds(condition, items.get(&key)) {

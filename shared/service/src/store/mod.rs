@@ -63,7 +63,7 @@ impl Item {
 }
 
 /// What must hold of the item at the written key for a write to apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Condition {
     Always,
     /// No item at the key.
@@ -76,12 +76,18 @@ pub enum Condition {
     Version(u64),
     /// The item exists.
     Present,
+    /// No item at the key, or one whose `memberId` is this member's (a claim still held by the
+    /// member a write replaces or deletes it for, and by no one else).
+    AbsentOrHeldBy(String),
     /// A lease may be taken: no item, an expired one, or one whose `status` is `in_progress` and
     /// whose `lockedUntil` (epoch seconds) has passed at `now`.
     Claimable {
         now: i64,
     },
 }
+
+/// The attribute naming the member who holds a claim.
+pub const MEMBER_ID: &str = "memberId";
 
 /// Attributes of leased items (idempotency records).
 pub const STATUS: &str = "status";
