@@ -46,12 +46,14 @@ pub struct AccessClaims {
 }
 
 pub fn issue_access(key: &SecretKey, claims: &AccessClaims) -> String {
+    hs256::install();
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key.expose()))
         .unwrap_or_default()
 }
 
 /// The claims of a token this service signed and that has not expired at `now`.
 pub fn verify_access(key: &SecretKey, token: &str, now: OffsetDateTime) -> Option<AccessClaims> {
+    hs256::install();
     let mut validation = Validation::new(Algorithm::HS256);
     // Expiry follows the service's clock, not the machine's: checked below.
     validation.validate_exp = false;
@@ -59,6 +61,76 @@ pub fn verify_access(key: &SecretKey, token: &str, now: OffsetDateTime) -> Optio
     let claims =
         jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(key.expose()), &validation).ok()?.claims;
     (now.unix_timestamp() < claims.exp).then_some(claims)
+}
+
+/// jsonwebtoken's cryptography for the one algorithm the service signs with, HS256, on the
+/// service's own `hmac` and `sha2` (the crate's built-in backends would link aws-lc, or RSA,
+/// P-256/384 and Ed25519 code that nothing here uses). Any other algorithm is refused.
+mod hs256 {
+    use hmac::{Hmac, Mac};
+    use jsonwebtoken::crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier};
+    use jsonwebtoken::errors::{Error, ErrorKind};
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+    use sha2::Sha256;
+
+    type HmacSha256 = Hmac<Sha256>;
+
+    struct Hs256(HmacSha256);
+
+    impl Hs256 {
+        fn new(algorithm: &Algorithm, secret: Result<&[u8], Error>) -> Result<Self, Error> {
+            if *algorithm != Algorithm::HS256 {
+                return Err(ErrorKind::InvalidAlgorithm.into());
+            }
+            HmacSha256::new_from_slice(secret?).map(Self).map_err(|_| ErrorKind::InvalidKeyFormat.into())
+        }
+    }
+
+    impl signature::Signer<Vec<u8>> for Hs256 {
+        fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, signature::Error> {
+            let mut mac = self.0.clone();
+            mac.update(message);
+            Ok(mac.finalize().into_bytes().to_vec())
+        }
+    }
+
+    impl signature::Verifier<Vec<u8>> for Hs256 {
+        fn verify(&self, message: &[u8], tag: &Vec<u8>) -> Result<(), signature::Error> {
+            let mut mac = self.0.clone();
+            mac.update(message);
+            mac.verify_slice(tag).map_err(signature::Error::from_source)
+        }
+    }
+
+    impl JwtSigner for Hs256 {
+        fn algorithm(&self) -> Algorithm {
+            Algorithm::HS256
+        }
+    }
+
+    impl JwtVerifier for Hs256 {
+        fn algorithm(&self) -> Algorithm {
+            Algorithm::HS256
+        }
+    }
+
+    static PROVIDER: CryptoProvider = CryptoProvider {
+        signer_factory: |algorithm: &Algorithm, key: &EncodingKey| {
+            Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret())?) as Box<dyn JwtSigner>)
+        },
+        verifier_factory: |algorithm: &Algorithm, key: &DecodingKey| {
+            Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret())?) as Box<dyn JwtVerifier>)
+        },
+        jwk_utils: JwkUtils::new_unimplemented(),
+    };
+
+    /// Makes this the process's provider, once (jsonwebtoken has no other without a backend feature).
+    pub(super) fn install() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let _ = PROVIDER.install_default();
+        });
+    }
 }
 
 /// A refresh token as presented: which session, which generation, and its secret part.
@@ -119,6 +191,27 @@ mod tests {
         assert!(verify_access(&key, &token, now + ACCESS_LIFETIME).is_none());
         assert!(verify_access(&SecretKey::random(), &token, now).is_none());
         assert!(verify_access(&key, &format!("{token}x"), now).is_none());
+    }
+
+    #[test]
+    fn a_token_of_another_algorithm_is_refused() {
+        let key = SecretKey::random();
+        let now = datetime!(2026-11-22 06:00:00 UTC);
+        let token = issue_access(&key, &claims(now));
+        let (_, rest) = token.split_once('.').unwrap();
+        for header in
+            [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"ES256","typ":"JWT"}"#]
+        {
+            let forged = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header));
+            assert!(verify_access(&key, &forged, now).is_none(), "{header}");
+        }
+        // The same claims and the same HMAC-SHA256 tag computed here, not by the token code: the
+        // HS256 backend is the standard one.
+        let (signing_input, tag) = token.rsplit_once('.').unwrap();
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.expose()).unwrap();
+        mac.update(signing_input.as_bytes());
+        assert_eq!(URL_SAFE_NO_PAD.decode(tag).unwrap(), mac.finalize().into_bytes().to_vec());
     }
 
     #[test]
