@@ -165,7 +165,8 @@ impl Service {
             }
             match self.records.save_member_with_consents(&mut member, &recorded).await {
                 Ok(()) => break,
-                Err(StoreError::ConditionFailed { index: Some(0) }) => {
+                // The member's write is the first; with no answers it is the only one (no index).
+                Err(StoreError::ConditionFailed { index: Some(0) | None }) => {
                     member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                 }
                 Err(error) => return Err(error.into()),
