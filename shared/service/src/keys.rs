@@ -107,13 +107,14 @@ impl SecretKey {
         aes_gcm::Aes256Gcm::new(&key.into())
     }
 
-    /// Encrypts and authenticates `plaintext` (AES-256-GCM, random nonce): `base64url(nonce ‖ ciphertext)`.
-    pub fn seal(&self, plaintext: &[u8]) -> String {
+    /// Encrypts and authenticates `plaintext` (AES-256-GCM, random nonce): `base64url(nonce ‖ ciphertext)`;
+    /// an error, never an empty ciphertext that would not open.
+    pub fn seal(&self, plaintext: &[u8]) -> Result<String, SealError> {
         use aes_gcm::aead::Aead;
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self.sealing_cipher().encrypt(&nonce.into(), plaintext).unwrap_or_default();
-        URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())
+        let sealed = self.sealing_cipher().encrypt(&nonce.into(), plaintext).map_err(|_| SealError)?;
+        Ok(URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
     }
 
     /// The plaintext of a sealed value, if it was sealed with this key and not altered.
@@ -127,6 +128,10 @@ impl SecretKey {
         self.sealing_cipher().decrypt(aes_gcm::Nonce::from_slice(nonce), ciphertext).ok()
     }
 }
+
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("a value could not be sealed")]
+pub struct SealError;
 
 /// A bearer token of 256 random bits, URL-safe.
 pub fn random_token() -> String {
@@ -182,7 +187,7 @@ mod tests {
     #[test]
     fn sealed_values_open_only_with_their_key_and_unaltered() {
         let (key, other) = (SecretKey::random(), SecretKey::random());
-        let sealed = key.seal(b"{\"signupToken\":\"abc\"}");
+        let sealed = key.seal(b"{\"signupToken\":\"abc\"}").unwrap();
         assert!(!sealed.contains("signupToken"));
         assert_eq!(key.open(&sealed).as_deref(), Some(&b"{\"signupToken\":\"abc\"}"[..]));
         assert_eq!(other.open(&sealed), None);

@@ -45,10 +45,10 @@ pub struct AccessClaims {
     pub exp: i64,
 }
 
-pub fn issue_access(key: &SecretKey, claims: &AccessClaims) -> String {
+/// A signed access token; an error rather than an empty token if it cannot be made.
+pub fn issue_access(key: &SecretKey, claims: &AccessClaims) -> Result<String, jsonwebtoken::errors::Error> {
     hs256::install();
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key.expose()))
-        .unwrap_or_default()
 }
 
 /// The claims of a token this service signed and that has not expired at `now`.
@@ -186,7 +186,7 @@ mod tests {
     fn access_tokens_verify_until_they_expire_and_only_with_their_key() {
         let key = SecretKey::random();
         let now = datetime!(2026-11-22 06:00:00 UTC);
-        let token = issue_access(&key, &claims(now));
+        let token = issue_access(&key, &claims(now)).unwrap();
         assert!(verify_access(&key, &token, now + Duration::minutes(29)).is_some());
         assert!(verify_access(&key, &token, now + ACCESS_LIFETIME).is_none());
         assert!(verify_access(&SecretKey::random(), &token, now).is_none());
@@ -197,7 +197,7 @@ mod tests {
     fn a_token_of_another_algorithm_is_refused() {
         let key = SecretKey::random();
         let now = datetime!(2026-11-22 06:00:00 UTC);
-        let token = issue_access(&key, &claims(now));
+        let token = issue_access(&key, &claims(now)).unwrap();
         let (_, rest) = token.split_once('.').unwrap();
         for header in
             [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"ES256","typ":"JWT"}"#]

@@ -156,20 +156,27 @@ impl Service {
             session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
             token
         });
+        // The answer is made before anything is written: nothing stored stays without its tokens.
+        let answer = match refresh_token {
+            Some(refresh_token) => Ok(self.tokens(&member, &session, refresh_token, now)?),
+            None => {
+                let access_token = self.access_token(&member, &session, now)?;
+                Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() })
+            }
+        };
         // The session and the end of the failure count (this attempt's included), at once.
         let writes = vec![self.records.session_create_write(&session)?, self.records.clear_login_write(name)];
         self.records.commit(writes).await?;
         self.records.audit(AuditEvent::new(&member.member_id, "signin.succeeded", now)).await;
-        match refresh_token {
-            Some(refresh_token) => Ok(self.tokens(&member, &session, refresh_token, now)),
-            None => {
-                let access_token = self.access_token(&member, &session, now);
-                Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() })
-            }
-        }
+        answer
     }
 
-    fn access_token(&self, member: &MemberRecord, session: &SessionRecord, now: OffsetDateTime) -> String {
+    fn access_token(
+        &self,
+        member: &MemberRecord,
+        session: &SessionRecord,
+        now: OffsetDateTime,
+    ) -> Result<String, Failure> {
         let claims = AccessClaims {
             sub: member.member_id.clone(),
             sid: session.session_id.clone(),
@@ -178,7 +185,7 @@ impl Service {
             iat: now.unix_timestamp(),
             exp: (now + ACCESS_LIFETIME).unix_timestamp(),
         };
-        issue_access(&self.keys.current().token_signing, &claims)
+        issue_access(&self.keys.current().token_signing, &claims).map_err(|e| Failure::Internal(Box::new(e)))
     }
 
     fn tokens(
@@ -187,14 +194,14 @@ impl Service {
         session: &SessionRecord,
         refresh_token: String,
         now: OffsetDateTime,
-    ) -> Tokens {
+    ) -> Result<Tokens, Failure> {
         let refresh_expires = session.refresh_expires_at.unwrap_or(now);
-        Tokens {
-            access_token: self.access_token(member, session, now),
+        Ok(Tokens {
+            access_token: self.access_token(member, session, now)?,
             expires_in: ACCESS_LIFETIME.whole_seconds(),
             refresh_token,
             refresh_expires_in: (refresh_expires - now).whole_seconds().max(0),
-        }
+        })
     }
 
     /// `POST /v1/sessions/refresh`: a new access token and a new refresh token. A refresh token of an
@@ -234,8 +241,9 @@ impl Service {
         session.refresh_generation += 1;
         session.refresh_hash = Some(token_hash(&refresh_token));
         session.refresh_expires_at = Some((now + REFRESH_LIFETIME).min(session.ends_at));
+        let tokens = self.tokens(&member, &session, refresh_token, now)?;
         match self.records.update_session(&mut session).await {
-            Ok(()) => Ok(self.tokens(&member, &session, refresh_token, now)),
+            Ok(()) => Ok(tokens),
             // Another request rotated this token first: the token was presented twice.
             Err(StoreError::ConditionFailed { .. }) => {
                 if let Some(mut latest) = self.records.session(&presented.session_id, now).await? {

@@ -104,9 +104,18 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
                     parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_owned()))
                 })
                 .collect();
-            let saved = SavedResponse { status: status.as_u16(), headers, sealed_body: keys.idempotency.seal(&body) };
-            if let Err(error) = service.records.complete_idempotency(&record_id, &payload_hmac, saved, now).await {
-                tracing::warn!(error = %error, "idempotent response not saved; a retry after the lease runs again");
+            match keys.idempotency.seal(&body) {
+                Ok(sealed_body) => {
+                    let saved = SavedResponse { status: status.as_u16(), headers, sealed_body };
+                    if let Err(error) =
+                        service.records.complete_idempotency(&record_id, &payload_hmac, saved, now).await
+                    {
+                        tracing::warn!(error = %error, "idempotent response not saved; a retry after the lease runs again");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "idempotent response not sealed; a retry after the lease runs again")
+                }
             }
             parts.headers.remove("idempotent-replayed");
             Response::from_parts(parts, Body::from(body))
