@@ -244,6 +244,13 @@ pub fn field_message(code: &str, lang: Lang) -> &'static str {
             ("최신 약관이 아닙니다. 약관을 다시 확인해 주세요.", "This is not the current version of the document.")
         }
         "too_old" => ("만 14세 미만이어야 합니다.", "The child must be under 14 on the day of sign-up."),
+        "too_many" => ("항목이 너무 많습니다.", "There are more items than allowed."),
+        "duplicate" => ("같은 항목이 두 번 들어 있습니다.", "The same item appears twice."),
+        "limit_reached" => (
+            "더 이상 기록할 수 없습니다. 가입을 처음부터 다시 시작해 주세요.",
+            "No more can be recorded: start the sign-up again.",
+        ),
+        "out_of_range" => ("허용 범위를 벗어난 값입니다.", "This value is out of range."),
         _ => ("값이 올바르지 않습니다.", "This value is invalid."),
     };
     match lang {
@@ -279,6 +286,10 @@ mod tests {
             "taken",
             "stale_version",
             "too_old",
+            "too_many",
+            "duplicate",
+            "limit_reached",
+            "out_of_range",
         ] {
             assert_ne!(field_message(code, Lang::Ko), generic, "{code}");
             assert_ne!(field_message(code, Lang::En), field_message("no-such-code", Lang::En), "{code}");
