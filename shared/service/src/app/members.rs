@@ -232,15 +232,15 @@ impl Service {
     pub async fn upgrade(
         &self,
         caller: Caller,
-        method: membership_domain::identity::Method,
-        result: &str,
+        identity: &super::identity::IdentityForm,
     ) -> Result<MemberView, Failure> {
         use membership_domain::member::{MemberType, GENERAL_MEMBER_AGE};
         let mut member = caller.member;
         if member.member_type != MemberType::Child {
             return Err(Failure::NotApplicable);
         }
-        let identity = self.use_identity_result(method, result).await?;
+        let identity =
+            self.use_identity_result(crate::identity::Purpose::Upgrade, Some(&member.member_id), identity).await?;
         if identity.name != member.name || identity.birth_date != member.birth_date {
             return Err(Failure::IdentityMismatch);
         }

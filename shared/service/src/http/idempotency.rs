@@ -19,7 +19,10 @@ const HEADER: &str = "idempotency-key";
 
 /// Routes where a repeated request must be judged afresh (credentials, rotation, recovery).
 fn exempt(route: &str) -> bool {
-    route == "/v1/sessions" || route == "/v1/sessions/refresh" || route.starts_with("/v1/recovery/")
+    route == "/v1/sessions"
+        || route == "/v1/sessions/refresh"
+        || route.starts_with("/v1/recovery/")
+        || route.starts_with("/v1/identity/")
 }
 
 fn valid_key(value: &HeaderValue) -> Option<&str> {
