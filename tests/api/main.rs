@@ -6,6 +6,7 @@ mod dormancy;
 mod expiry;
 mod faults;
 mod idempotency;
+mod identity;
 mod lifecycle;
 mod members;
 mod privacy;
