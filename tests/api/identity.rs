@@ -267,7 +267,7 @@ async fn the_return_page_hands_the_result_to_the_requests_origin_only() {
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert_eq!(page.header("cache-control"), Some("no-store"));
     let target = serde_json::to_string(&app.origin()).unwrap();
-    assert!(page.text.contains(&format!("window.opener.postMessage(")), "{}", page.text);
+    assert!(page.text.contains("window.opener.postMessage("), "{}", page.text);
     assert!(page.text.contains(&format!(", {target});")), "target origin: {}", page.text);
     assert!(!page.text.contains("\"*\""), "{}", page.text);
     for value in

@@ -136,13 +136,7 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         token: required("TOKEN_SECRET_ID")?,
     };
     let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
-    let identity = if lambda.opens_identity_requests {
-        let origins = required("ALLOWED_ORIGINS")?;
-        let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain);
-        Some((required("IDENTITY_SECRET_ID")?, NiceEndpoints::from_env()?, origins))
-    } else {
-        None
-    };
+    let identity = lambda.opens_identity_requests.then(identity_configuration).transpose()?;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
@@ -187,6 +181,14 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         keys,
         upstreams,
     })
+}
+
+/// What the function that opens identity requests needs besides the keys: the identity secret's id,
+/// the provider's URLs (its defaults when unset) and the web origins allowed to ask.
+fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), ConfigError> {
+    let origins = required("ALLOWED_ORIGINS")?;
+    let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain);
+    Ok((required("IDENTITY_SECRET_ID")?, NiceEndpoints::from_env()?, origins))
 }
 
 /// Runs one function: its routes from the shared table, on the production service.
