@@ -40,6 +40,8 @@ pub struct LocalApp {
     pub residency: Arc<dyn ResidencyRegistry>,
     /// The service's DLS adapter (also `service.upstreams.dls`), pointed at the simulated DLS.
     pub dls: Arc<dyn SchoolLibrarySystem>,
+    /// The simulated identity provider the service's adapter calls.
+    pub identity_provider: Arc<NiceProvider>,
 }
 
 pub struct LocalOptions {
@@ -143,8 +145,9 @@ impl LocalApp {
             keys,
             upstreams: upstreams.clone(),
         };
+        let nice_provider = Arc::new(NiceProvider::new(client_id, client_secret));
         let simulators = Simulators {
-            nice: Arc::new(NiceProvider::new(client_id, client_secret)),
+            nice: nice_provider.clone(),
             clock: clock.clone(),
             di_key: SecretKey::random(),
             residents: Arc::new(Residents::new(residency_key)),
@@ -158,7 +161,14 @@ impl LocalApp {
                 .merge(crate::openapi::routes())
                 .merge(crate::web::routes()),
         );
-        Self { router, service, clock, residency: upstreams.residency, dls: upstreams.dls }
+        Self {
+            router,
+            service,
+            clock,
+            residency: upstreams.residency,
+            dls: upstreams.dls,
+            identity_provider: nice_provider,
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! State lives in memory; request bodies are never logged.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use axum::body::Bytes;
@@ -55,6 +56,8 @@ pub struct NiceProvider {
     site_code: String,
     access_tokens: Mutex<HashSet<String>>,
     issued: Mutex<(HashMap<String, Issued>, VecDeque<String>)>,
+    /// Server calls answered (access and crypto tokens), for the benchmarks' round-trip count.
+    server_calls: AtomicU64,
 }
 
 fn random_text(length: usize) -> String {
@@ -69,7 +72,13 @@ impl NiceProvider {
             site_code: format!("BS{}", random_text(6).to_uppercase()),
             access_tokens: Mutex::new(HashSet::new()),
             issued: Mutex::new((HashMap::new(), VecDeque::new())),
+            server_calls: AtomicU64::new(0),
         }
+    }
+
+    /// How many server calls (access token, crypto token) the provider has answered.
+    pub fn server_calls(&self) -> u64 {
+        self.server_calls.load(Ordering::Relaxed)
     }
 
     fn remember(&self, token_version_id: String, issued: Issued) {
@@ -145,6 +154,7 @@ fn unauthorized() -> Response {
 /// `POST /_sim/nice/digital/niceid/oauth/oauth/token`: Basic client credentials and the form
 /// `grant_type=client_credentials&scope=default` → an access token.
 async fn access_token(State(sim): State<Simulators>, headers: HeaderMap, body: Bytes) -> Response {
+    sim.nice.server_calls.fetch_add(1, Ordering::Relaxed);
     if let Err(refused) = sim.faults.admit_system(SimulatedSystem::Identity).await {
         return refused;
     }
@@ -166,6 +176,7 @@ async fn access_token(State(sim): State<Simulators>, headers: HeaderMap, body: B
 /// `{ "dataHeader", "dataBody": { "req_dtim", "req_no", "enc_mode": "1" } }` → the site code, a
 /// token version id and the token value the request's keys derive from.
 async fn crypto_token(State(sim): State<Simulators>, headers: HeaderMap, body: Bytes) -> Response {
+    sim.nice.server_calls.fetch_add(1, Ordering::Relaxed);
     if let Err(refused) = sim.faults.admit_system(SimulatedSystem::Identity).await {
         return refused;
     }
