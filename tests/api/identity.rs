@@ -177,6 +177,25 @@ async fn a_provider_that_fails_after_the_access_token_was_held_answers_503_too()
     assert_eq!(app.identity_request("recovery", "ipin", None).await.status, 201);
 }
 
+#[tokio::test]
+async fn the_access_token_is_fetched_once_and_again_after_a_401() {
+    let app = spawn_app().await;
+    let provider = &app.app.identity_provider;
+    let calls = || provider.server_calls();
+
+    assert_eq!(app.identity_request("recovery", "phone", None).await.status, 201);
+    let first = calls();
+    assert_eq!(app.identity_request("recovery", "ipin", None).await.status, 201);
+    let second = calls() - first;
+    provider.revoke_access_tokens();
+    assert_eq!(app.identity_request("recovery", "phone", None).await.status, 201);
+    let after_revocation = calls() - first - second;
+
+    assert_eq!(first, 2, "the first request fetches the access token, then its crypto token");
+    assert_eq!(second, 1, "later requests reuse the access token: one round trip each");
+    assert_eq!(after_revocation, 3, "refused (401), a new access token, the crypto token again");
+}
+
 // --- Purpose and owner --------------------------------------------------------------------------
 
 #[tokio::test]
@@ -223,6 +242,42 @@ async fn a_result_used_late_within_the_hour_it_is_kept_is_expired() {
     let response = app.post("/v1/recovery/username").json(&json!({ "identity": result })).send().await;
 
     response.assert_problem(422, "identity.result_expired");
+}
+
+#[tokio::test]
+async fn a_request_keeps_its_keys_sealed_and_neither_they_nor_the_result_reach_a_log() {
+    let app = spawn_app().await;
+    let (request, fields) = completed(&app).await;
+    let page = post_return(&app, form_body(&fields)).await;
+    assert_eq!(page.status, 200);
+    let used =
+        app.post("/v1/recovery/username").json(&json!({ "identity": api_tests::identity_value(&fields) })).send().await;
+    used.assert_problem(404, "member.not_found");
+
+    let items = app.dump().await;
+    let stored = items
+        .iter()
+        .find(|item| {
+            item.key().is_some_and(|k| k.pk == format!("IDREQ#{}", request.token_version_id) && k.sk == "REQUEST")
+        })
+        .expect("the request is kept");
+    let mut names: Vec<&str> = stored.0.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    for name in ["key", "iv", "hmacKey", "tokenVal", "encData", "integrityValue", "name", "birthDate", "di", "ci"] {
+        assert!(!names.contains(&name), "{name} stored: {names:?}");
+    }
+    let sealed = stored.0["sealedKeys"].as_str().expect("sealed keys");
+    let logs = api_tests::captured_logs();
+    for secret in [
+        sealed,
+        stored.0["requestNo"].as_str().unwrap(),
+        fields["enc_data"].as_str().unwrap(),
+        fields["integrity_value"].as_str().unwrap(),
+        request.fields.iter().find(|(n, _)| n == "enc_data").map(|(_, v)| v.as_str()).unwrap(),
+    ] {
+        assert!(!logs.contains(secret), "a log line holds {secret}");
+    }
+    assert!(!logs.contains("김하늘"), "a log line holds the verified name");
 }
 
 // --- The return page -----------------------------------------------------------------------------

@@ -76,6 +76,12 @@ impl NiceProvider {
         }
     }
 
+    /// Revokes every access token issued: the next crypto-token call with one answers 401, as the
+    /// provider does for a token it revoked or let expire.
+    pub fn revoke_access_tokens(&self) {
+        self.access_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
     /// How many server calls (access token, crypto token) the provider has answered.
     pub fn server_calls(&self) -> u64 {
         self.server_calls.load(Ordering::Relaxed)
