@@ -5,7 +5,9 @@ run with, as KEY=VALUE lines (the format of `cargo lambda watch --env-file`).
 
 The residency and DLS secrets point at local-api's simulators on 127.0.0.1:3000 (UPSTREAM_BASE to
 change it) with a random key: the certification functions start, and the simulators (whose keys
-local-api draws at start) refuse them, so certification answers 503 here; certify on local-api.
+local-api draws at start) refuse them, so certification answers 503 here; certify on local-api. The
+same holds for the identity provider: verify-identity gets a client id and secret of its own and the
+simulated provider's addresses, which refuse them (identity requests answer 503; verify on local-api).
 
 Usage: dev_stack.py ENDPOINT [TABLE_NAME]
 """
@@ -21,7 +23,6 @@ from samtranslator.yaml_helper import yaml_parse
 
 # The secrets of shared/service/src/secrets.rs: environment variable, secret name, JSON field.
 SECRETS = [
-    ("IDENTITY_SECRET_ID", "membership/identity", "resultKey"),
     ("PEPPER_SECRET_ID", "membership/pepper", "pepper"),
     ("IDEMPOTENCY_SECRET_ID", "membership/idempotency", "key"),
     ("TOKEN_SECRET_ID", "membership/token", "signingKey"),
@@ -87,6 +88,15 @@ def main() -> None:
     upstream_base = os.environ.get("UPSTREAM_BASE", "http://127.0.0.1:3000").rstrip("/")
     for variable, name, path in UPSTREAM_SECRETS:
         environment[variable] = create_secret(secrets_manager, name, "apiKey", {"baseUrl": upstream_base + path})
+    # The identity provider's client credentials (secrets.rs `client_credentials`), its addresses and the
+    # web origins verify-identity allows.
+    environment["IDENTITY_SECRET_ID"] = create_secret(
+        secrets_manager, "membership/identity", "clientSecret", {"clientId": "watch-client"}
+    )
+    environment["IDENTITY_API_BASE"] = upstream_base + "/_sim/nice"
+    environment["IDENTITY_PHONE_WINDOW"] = upstream_base + "/_sim/nice/CheckPlusSafeModel/service.cb"
+    environment["IDENTITY_IPIN_WINDOW"] = upstream_base + "/_sim/nice/ipin.cb"
+    environment["ALLOWED_ORIGINS"] = upstream_base
     for key, value in environment.items():
         print(f"{key}={value}")
 

@@ -1,14 +1,17 @@
 """Schemathesis hooks for the contract run of scripts/test (SCHEMATHESIS_HOOKS=tools.schemathesis_hooks).
 
 Generated data alone rarely gets past a sign-up's first step: the later steps need the sign-up's token,
-an identity result signed by the provider, and the member routes an access token. These hooks, most of
+an identity result of a request made for them (verified at the simulated provider), and the member
+routes an access token. These hooks, most of
 the time (not always: the unauthorised and unknown cases are tested too), give a generated case what it
 needs to reach the code behind those checks:
 
 - a sign-up step on a sign-up id the run never created gets a fresh sign-up brought to that step (the
-  consents of GET /v1/terms, an identity result minted by POST /_sim/identity-results for a new person);
+  consents of GET /v1/terms, an identity result for a new person: a request from POST /v1/identity/requests,
+  its window at /_sim/nice and the encrypted result of /_sim/nice/complete);
   a case on a sign-up the run did create (by a link from POST /v1/signups) gets that sign-up's token;
-- POST .../identity gets a freshly minted result of a new adult person in place of the generated one;
+- POST .../identity gets a fresh result of a new adult person, of a request for that sign-up;
+- POST /v1/identity/requests gets the server's own origin, and the token its purpose needs;
 - the member routes get the access token of a member of a small pool (created through the API, replaced
   when a case withdraws it, changes its password or signs its session out);
 - POST /v1/sessions, /v1/sessions/refresh and /v1/recovery/* sometimes get a real member's credentials,
@@ -79,8 +82,27 @@ def _new_person() -> dict:
     }
 
 
-def _mint_result(person: dict, method: str = "phone") -> str:
-    return _post("/_sim/identity-results", {"method": method, **person})["result"]
+def _verified(purpose: str, person: dict, token: str | None = None, method: str = "phone") -> dict:
+    """The result of a request of `purpose`, verified at the simulated provider, as a client sends it on."""
+    request = _post("/v1/identity/requests", {"purpose": purpose, "method": method, "origin": API}, token)
+    provider = request["provider"]
+    window = _http.post(provider["url"], data=provider["fields"], timeout=30)
+    if window.status_code != 200:
+        raise RuntimeError(f"hook set-up: the provider's window answered {window.status_code}")
+    completed = _http.post(
+        API + "/_sim/nice/complete",
+        json={"tokenVersionId": provider["fields"]["token_version_id"], **person},
+        headers={"accept": "application/json"},
+        timeout=30,
+    )
+    if completed.status_code != 200:
+        raise RuntimeError(f"hook set-up: /_sim/nice/complete answered {completed.status_code}")
+    fields = completed.json()["fields"]
+    return {
+        "tokenVersionId": fields["token_version_id"],
+        "encData": fields["enc_data"],
+        "integrityValue": fields["integrity_value"],
+    }
 
 
 def _new_signup(step: str, member_type: str = "general") -> tuple[str, str]:
@@ -91,14 +113,14 @@ def _new_signup(step: str, member_type: str = "general") -> tuple[str, str]:
     if step in ("identity", "profile"):
         _post(f"/v1/signups/{sid}/consents", {"consents": _signup_consents()}, token)
     if step == "profile":
-        _post(f"/v1/signups/{sid}/identity", {"method": "phone", "result": _mint_result(_new_person())}, token)
+        _post(f"/v1/signups/{sid}/identity", {"identity": _verified("signup", _new_person(), token)}, token)
     return sid, token
 
 
 def _new_member() -> dict:
     person = _new_person()
     sid, token = _new_signup("identity")
-    _post(f"/v1/signups/{sid}/identity", {"method": "phone", "result": _mint_result(person)}, token)
+    _post(f"/v1/signups/{sid}/identity", {"identity": _verified("signup", person, token)}, token)
     username = f"st{uuid.uuid4().hex[:12]}"
     _post(
         f"/v1/signups/{sid}/member",
@@ -178,13 +200,29 @@ def before_call(ctx, case, **kwargs):
                 case.body = {**case.body, "refreshToken": member["refresh"]}
                 _case_member[id(case)] = member
                 stats["assisted"]["refresh token"] += 1
+        elif path == "/v1/identity/requests" and isinstance(case.body, dict) and _rng.random() < 0.7:
+            _assist_identity_request(case)
         elif path.startswith("/v1/recovery/") and isinstance(case.body, dict) and _rng.random() < 0.5:
             member = _pool_member()
-            case.body = {**case.body, "method": "phone", "result": _mint_result(member["person"])}
+            case.body = {**case.body, "identity": _verified("recovery", member["person"])}
             if path == "/v1/recovery/password":
                 case.body["username"] = member["username"]
                 _case_member[id(case)] = member
             stats["assisted"]["recovery identity result"] += 1
+
+
+def _assist_identity_request(case) -> None:
+    """An allowed origin, and the caller the purpose needs (a sign-up at its identity step, a member)."""
+    case.body = {**case.body, "origin": API}
+    purpose = case.body.get("purpose")
+    if purpose == "signup" and _rng.random() < 0.8:
+        _, token = _new_signup("identity")
+        _set_auth(case, token)
+    elif purpose in ("guardian", "upgrade") and _rng.random() < 0.8:
+        member = _pool_member()
+        _set_auth(case, member["access"])
+        _case_member[id(case)] = member
+    stats["assisted"]["identity request"] += 1
 
 
 def _assist_signup_step(case, last_segment: str) -> None:
@@ -212,10 +250,13 @@ def _assist_signup_step(case, last_segment: str) -> None:
             body["child"] = {"name": "계약아동", "birthDate": "2018-03-01"}
         case.body = body
         stats["assisted"]["valid member body"] += 1
-    if step == "identity" and isinstance(case.body, dict) and _rng.random() < 0.7:
-        method = case.body.get("method") if case.body.get("method") in ("phone", "ipin") else "phone"
-        case.body = {**case.body, "method": method, "result": _mint_result(_new_person(), method)}
-        stats["assisted"]["identity result"] += 1
+    if step == "identity" and isinstance(case.body, dict) and sid in signups and _rng.random() < 0.7:
+        method = _rng.choice(["phone", "ipin"])
+        try:
+            case.body = {**case.body, "identity": _verified("signup", _new_person(), signups[sid], method)}
+            stats["assisted"]["identity result"] += 1
+        except RuntimeError:  # a sign-up of the run no longer at its identity step: left as generated
+            pass
 
 
 @schemathesis.hook

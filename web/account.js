@@ -190,12 +190,14 @@ export function renderFindUsername(app) {
   const choose = async (method, button) => {
     clearProblems(holder, alert);
     results.replaceChildren();
-    const provided = await verifyIdentity(method);
+    const provided = await verifyIdentity(method, { purpose: 'recovery' });
     if (!provided) {
       button.focus();
       return;
     }
-    const answer = await request('POST', '/v1/recovery/username', { body: { method, result: provided.result } });
+    const answer = provided.problem
+      ? { ok: false, body: provided.problem }
+      : await request('POST', '/v1/recovery/username', { body: { identity: provided.identity } });
     if (!answer.ok) {
       showProblem(holder, alert, answer.body);
       button.focus();
@@ -245,13 +247,13 @@ export function renderResetPassword(app) {
       missing[0].input.focus();
       return;
     }
-    const provided = await verifyIdentity(method);
+    const provided = await verifyIdentity(method, { purpose: 'recovery' });
     if (!provided) {
       button.focus();
       return;
     }
-    const body = { method, result: provided.result, username: username.input.value.trim(), newPassword: password.input.value };
-    const answer = await request('POST', '/v1/recovery/password', { body });
+    const body = { identity: provided.identity, username: username.input.value.trim(), newPassword: password.input.value };
+    const answer = provided.problem ? { ok: false, body: provided.problem } : await request('POST', '/v1/recovery/password', { body });
     if (!answer.ok) {
       showProblem(form, alert, answer.body);
       return;

@@ -92,11 +92,15 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
       on: {
         click: async (event) => {
           const button = event.currentTarget;
-          const provided = await verifyIdentity(method);
+          const provided = await verifyIdentity(method, { purpose: 'guardian', token: session.access() });
           button.focus();
           if (!provided) return;
-          guardian = { method, result: provided.result };
-          guardianStatus.replaceChildren(h('span', { class: 'ok', i18n: 'cert.guardianDone', params: { name: provided.name } }));
+          if (provided.problem) {
+            showProblem(form, alert, provided.problem);
+            return;
+          }
+          guardian = provided.identity;
+          guardianStatus.replaceChildren(h('span', { class: 'ok', i18n: 'cert.guardianDone' }));
         },
       },
     });

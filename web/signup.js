@@ -5,7 +5,7 @@
 import { libraries, request, terms } from './api.js';
 import { alertBox, announce, field, h, selectField, showScreen, uid } from './dom.js';
 import { libraryName, t } from './i18n.js';
-import { verifyIdentity } from './identity.js';
+import { ipinIssuanceLink, verifyIdentity } from './identity.js';
 import { passwordHints } from './password.js';
 import { clearProblems, fillAlert, focusInput, markField, showProblem } from './problems.js';
 
@@ -261,13 +261,18 @@ function showIdentityStep() {
   const holder = h('div', {}, alert);
   const verify = async (method, button) => {
     clearProblems(holder, alert);
-    const provided = await verifyIdentity(method);
+    const provided = await verifyIdentity(method, { purpose: 'signup', token: flow.token });
     if (!provided) {
       button.focus();
       return;
     }
+    if (provided.problem) {
+      showProblem(holder, alert, provided.problem, { extra: restartFor(provided.problem) });
+      button.focus();
+      return;
+    }
     const answer = await request('POST', `/v1/signups/${flow.signupId}/identity`, {
-      body: { method, result: provided.result },
+      body: { identity: provided.identity },
       token: flow.token,
     });
     if (answer.ok) {
@@ -293,9 +298,9 @@ function showIdentityStep() {
     h(
       'p',
       { class: 'note' },
-      h('span', { i18n: 'identity.ipinNote' }),
+      ipinIssuanceLink(),
       ' ',
-      h('span', { class: 'muted', i18n: 'identity.ipinNewLocal' }),
+      h('span', { i18n: 'identity.ipinNote' }),
     ),
   );
 }

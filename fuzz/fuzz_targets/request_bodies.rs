@@ -20,7 +20,9 @@ const ROUTES: &[&str] = &[
     "/v1/recovery/username",
     "/v1/recovery/password",
     "/v1/members/me/certifications/citizen",
-    "/_sim/identity-results",
+    "/v1/identity/requests",
+    "/v1/identity/return",
+    "/_sim/nice/complete",
     "/_sim/residents",
 ];
 
@@ -29,7 +31,9 @@ fn runtime() -> &'static (tokio::runtime::Runtime, axum::Router) {
     APP.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let router = runtime.block_on(async {
-            LocalApp::new(LocalOptions { upstream_base: Some("http://127.0.0.1:9".into()), ..LocalOptions::default() }).router
+            // No upstream address: no origin may open an identity request (a provider that cannot be
+            // reached would answer 503), and no upstream is called behind the fuzzed bearer's 401.
+            LocalApp::new(LocalOptions { upstream_base: None, ..LocalOptions::default() }).router
         });
         (runtime, router)
     })

@@ -245,7 +245,7 @@ async fn every_response_carries_a_request_id() {
         app.post("/v1/signups").raw("application/json", start_body_of_size(BODY_LIMIT + 1)).send().await,
         app.post("/v1/signups/unknown/consents").bearer("whatever").json(&json!({ "consents": [] })).send().await,
         app.post(&format!("/v1/signups/{}/identity", signup.id))
-            .json(&json!({ "method": "phone", "result": "x" }))
+            .json(&json!({ "identity": { "tokenVersionId": "x", "encData": "x", "integrityValue": "x" } }))
             .send()
             .await,
         app.get("/v1/nowhere").send().await,

@@ -154,8 +154,7 @@ async fn a_year_after_falling_dormant_the_member_is_treated_as_withdrawn() {
     assert!(!app.username_available("reader01").await);
     app.advance_clock(DAY).await;
     app.sign_in("reader01", PASSWORD).await.assert_problem(401, "auth.invalid_credentials");
-    let result = app.result_for(&adult(), "phone").await;
-    let recovered =
-        app.post("/v1/recovery/username").json(&json!({ "method": "phone", "result": result })).send().await;
+    let result = app.recovery_result(&adult(), "phone").await;
+    let recovered = app.post("/v1/recovery/username").json(&json!({ "identity": result })).send().await;
     recovered.assert_problem(404, "member.not_found");
 }

@@ -206,12 +206,8 @@ async fn sign_up_steps_complete_or_change_nothing() {
     .await;
     at_every_call("identity", |app| async move {
         let signup = app.signup_at("general", Step::Identity, &adult()).await;
-        let result = app.result_for(&adult(), "phone").await;
-        post(
-            &format!("/v1/signups/{}/identity", signup.id),
-            Some(&signup.token),
-            json!({ "method": "phone", "result": result }),
-        )
+        let result = app.signup_result(&signup, &adult(), "phone").await;
+        post(&format!("/v1/signups/{}/identity", signup.id), Some(&signup.token), json!({ "identity": result }))
     })
     .await;
     at_every_call("member", |app| async move {
@@ -290,37 +286,12 @@ async fn member_requests_complete_or_change_nothing() {
     at_every_call("password reset", |app| async move {
         let person = Person::new("장애물", "1988-08-08");
         signed_in(&app, "member05").await;
-        let result = app.result_for(&person, "phone").await;
+        let result = app.recovery_result(&person, "phone").await;
         post(
             "/v1/recovery/password",
             None,
-            json!({ "method": "phone", "result": result, "username": "member05", "newPassword": "Another-Pass-2027" }),
+            json!({ "identity": result, "username": "member05", "newPassword": "Another-Pass-2027" }),
         )
     })
     .await;
-}
-
-/// The identity provider is never called by the service (it verifies the provider's signed results
-/// itself): an outage of the provider fails the client's provider window, and the sign-up waits at
-/// its step, unchanged, until the provider is back.
-#[tokio::test]
-async fn an_identity_provider_outage_leaves_the_sign_up_waiting_at_its_step() {
-    let app = api_tests::spawn_app().await;
-    let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let before = state(&app).await;
-
-    app.set_fault("identity", "error").await;
-    let minted = app
-        .post("/_sim/identity-results")
-        .json(&json!({ "method": "phone", "name": "김하늘", "birthDate": "1990-05-17" }))
-        .send()
-        .await;
-    let after_outage = state(&app).await;
-    app.set_fault("identity", "ok").await;
-    let result = app.result_for(&adult(), "phone").await;
-    let verified = app.verify_identity(&signup, "phone", &result).await;
-
-    assert_eq!(minted.status, 502, "{}", minted.text);
-    assert_eq!(before, after_outage, "the outage changed nothing");
-    assert_eq!(verified.status, 200, "{}", verified.text);
 }

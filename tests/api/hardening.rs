@@ -222,7 +222,7 @@ async fn an_upgrade_racing_contact_changes_upgrades_on_top_of_them() {
     app.register_child(&adult(), "teen01", &child.name, &child.birth_date).await;
     app.advance_clock(DAY + 60).await;
     let access = app.signed_in("teen01", PASSWORD).await.access;
-    let upgrade = json!({ "method": "phone", "result": app.result_for(&child, "phone").await });
+    let upgrade = json!({ "identity": app.member_result("upgrade", &access, &child, "phone").await });
     let mut requests: Vec<Request> = Vec::new();
     {
         let access = access.clone();
@@ -293,7 +293,7 @@ async fn a_member_withdrawn_by_time_frees_the_person_before_the_purge_runs() {
     app.advance_clock(3 * YEAR + 2 * DAY).await;
 
     let signup = app.signup_at("general", Step::Identity, &person).await;
-    let verified = app.verify_identity(&signup, "phone", &app.result_for(&person, "phone").await).await;
+    let verified = app.verify_identity(&signup, &app.signup_result(&signup, &person, "phone").await).await;
     assert_eq!(verified.status, 200, "no member.already_exists, no masked username: {}", verified.text);
     let created = app.complete_signup(&signup, &general_member("comeback02")).await;
     assert_eq!(created.status, 201, "{}", created.text);
@@ -309,7 +309,7 @@ async fn a_member_withdrawn_by_time_frees_the_person_before_the_purge_runs() {
     assert_ne!(created.body["memberId"], old["memberId"]);
     assert_eq!(app.sign_in("comeback02", PASSWORD).await.status, 200);
     let again = app.signup_at("general", Step::Identity, &person).await;
-    let duplicate = app.verify_identity(&again, "phone", &app.result_for(&person, "phone").await).await;
+    let duplicate = app.verify_identity(&again, &app.signup_result(&again, &person, "phone").await).await;
     duplicate.assert_problem(409, "member.already_exists");
     assert_eq!(duplicate.body["maskedUsername"], "com***");
 }

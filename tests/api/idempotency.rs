@@ -110,9 +110,12 @@ async fn the_same_key_with_another_body_is_refused() {
 async fn bodies_compare_as_canonical_json() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
-    let compact = format!(r#"{{"method":"phone","result":"{result}"}}"#);
-    let spaced = format!("{{ \"result\" : \"{result}\",\n \"method\": \"phone\" }}");
+    let result = app.signup_result(&signup, &adult(), "phone").await;
+    let (id, data, integrity) = (&result["tokenVersionId"], &result["encData"], &result["integrityValue"]);
+    let compact = format!(r#"{{"identity":{{"tokenVersionId":{id},"encData":{data},"integrityValue":{integrity}}}}}"#);
+    let spaced = format!(
+        "{{ \"identity\" : {{ \"integrityValue\": {integrity},\n \"encData\" : {data}, \"tokenVersionId\": {id} }} }}"
+    );
 
     let first = app
         .signup_step(&signup, "identity")

@@ -95,7 +95,7 @@ async fn dormancy_and_withdrawal_hold_before_any_purge() {
 async fn the_purge_removes_expired_transient_items_once() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    assert_eq!(app.verify_identity(&signup, "phone", &app.result_for(&adult(), "phone").await).await.status, 200);
+    assert_eq!(app.verify_identity(&signup, &app.signup_result(&signup, &adult(), "phone").await).await.status, 200);
     let child = app.start_signup("child").await;
     let consents = app.signup_consents().await;
     let consented = app.signup_step(&child, "consents").header("Idempotency-Key", "k1").json(&consents).send().await;
@@ -105,9 +105,9 @@ async fn the_purge_removes_expired_transient_items_once() {
     let counts = purge(&app).await;
 
     assert_eq!(count(&counts, "signupsPurged"), 2, "{counts}");
-    assert!(count(&counts, "markersPurged") >= 2, "the used result and the idempotency record: {counts}");
+    assert!(count(&counts, "markersPurged") >= 2, "the identity request, its use and the idempotency record: {counts}");
     let left: Vec<String> = app.dump().await.iter().map(|i| i.0["pk"].as_str().unwrap_or("").to_owned()).collect();
-    for prefix in ["SIGNUP#", "IDRESULT#", "IDEMPOTENCY#"] {
+    for prefix in ["SIGNUP#", "IDREQ#", "IDEMPOTENCY#"] {
         assert!(!left.iter().any(|pk| pk.starts_with(prefix)), "{prefix} left: {left:?}");
     }
     let again = purge(&app).await;
@@ -144,12 +144,12 @@ async fn a_child_member_becomes_general_at_fourteen_not_before() {
     let child = Person::new("박어린", birth);
     app.register_child(&adult(), "young01", &child.name, &child.birth_date).await;
     let token = sign_in(&app, "young01").await.body["accessToken"].as_str().unwrap().to_owned();
-    let upgrade = |result: String| json!({ "method": "phone", "result": result });
+    let upgrade = |result: serde_json::Value| json!({ "identity": result });
 
     let early = app
         .post("/v1/members/me/upgrade")
         .bearer(&token)
-        .json(&upgrade(app.result_for(&child, "phone").await))
+        .json(&upgrade(app.member_result("upgrade", &token, &child, "phone").await))
         .send()
         .await;
     early.assert_problem(422, "age.requires_child_signup");
@@ -157,14 +157,14 @@ async fn a_child_member_becomes_general_at_fourteen_not_before() {
     let wrong = app
         .post("/v1/members/me/upgrade")
         .bearer(&token)
-        .json(&upgrade(app.result_for(&stranger, "phone").await))
+        .json(&upgrade(app.member_result("upgrade", &token, &stranger, "phone").await))
         .send()
         .await;
     wrong.assert_problem(422, "certification.identity_mismatch");
 
     app.advance_clock(3 * DAY + 60).await;
     let token = sign_in(&app, "young01").await.body["accessToken"].as_str().unwrap().to_owned();
-    let by_ipin = json!({ "method": "ipin", "result": app.result_for(&child, "ipin").await });
+    let by_ipin = upgrade(app.member_result("upgrade", &token, &child, "ipin").await);
     let upgraded = app.post("/v1/members/me/upgrade").bearer(&token).json(&by_ipin).send().await;
 
     assert_eq!(upgraded.status, 200, "{}", upgraded.text);
@@ -172,7 +172,7 @@ async fn a_child_member_becomes_general_at_fourteen_not_before() {
     assert!(upgraded.body.get("guardian").is_none());
     // The same person cannot now start a general sign-up of their own.
     let signup = app.signup_at("general", Step::Identity, &child).await;
-    let duplicate = app.verify_identity(&signup, "phone", &app.result_for(&child, "phone").await).await;
+    let duplicate = app.verify_identity(&signup, &app.signup_result(&signup, &child, "phone").await).await;
     duplicate.assert_problem(409, "member.already_exists");
     assert_eq!(duplicate.body["maskedUsername"], "you***");
 }

@@ -7,6 +7,7 @@ mod expiry;
 mod faults;
 mod hardening;
 mod idempotency;
+mod identity;
 mod lifecycle;
 mod members;
 mod privacy;

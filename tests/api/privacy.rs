@@ -46,8 +46,8 @@ async fn clear_text_passwords_are_never_stored_logged_or_returned() {
     responses.push(change(BAD_CURRENT, CHANGED).send().await);
     responses.push(change(SIGNED_UP, WEAK).send().await);
     responses.push(change(SIGNED_UP, CHANGED).header("idempotency-key", "privacy-change-1").send().await);
-    let result = app.result_for(&adult(), "phone").await;
-    let reset = json!({ "method": "phone", "result": result, "username": "private01", "newPassword": RESET });
+    let result = app.recovery_result(&adult(), "phone").await;
+    let reset = json!({ "identity": result, "username": "private01", "newPassword": RESET });
     responses.push(app.post("/v1/recovery/password").json(&reset).send().await);
     responses.push(app.sign_in("private01", RESET).await);
     responses.push(app.sign_in("private02", CHILD).await);

@@ -12,12 +12,12 @@ fn guardian() -> Person {
     Person::new("이보호", "1980-03-03")
 }
 
-async fn recover_username(app: &TestApp, method: &str, result: &str) -> TestResponse {
-    app.post("/v1/recovery/username").json(&json!({ "method": method, "result": result })).send().await
+async fn recover_username(app: &TestApp, result: &Value) -> TestResponse {
+    app.post("/v1/recovery/username").json(&json!({ "identity": result })).send().await
 }
 
-async fn reset_password(app: &TestApp, result: &str, username: &str, new_password: &str) -> TestResponse {
-    let body = json!({ "method": "phone", "result": result, "username": username, "newPassword": new_password });
+async fn reset_password(app: &TestApp, result: &Value, username: &str, new_password: &str) -> TestResponse {
+    let body = json!({ "identity": result, "username": username, "newPassword": new_password });
     app.post("/v1/recovery/password").json(&body).send().await
 }
 
@@ -40,9 +40,9 @@ async fn a_member_recovers_its_username_by_phone_or_ipin() {
     app.register_general(&adult(), "reader01").await;
 
     for method in ["phone", "ipin"] {
-        let result = app.result_for(&adult(), method).await;
+        let result = app.recovery_result(&adult(), method).await;
 
-        let response = recover_username(&app, method, &result).await;
+        let response = recover_username(&app, &result).await;
 
         assert_eq!(
             accounts(&response),
@@ -63,8 +63,8 @@ async fn a_guardian_sees_the_children_they_signed_up_and_their_own_membership() 
     app.register_child(&other_guardian, "kid03", "박어린", &older).await;
     let created_on = today.to_string();
 
-    let response = recover_username(&app, "phone", &app.result_for(&guardian(), "phone").await).await;
-    let other = recover_username(&app, "phone", &app.result_for(&other_guardian, "phone").await).await;
+    let response = recover_username(&app, &app.recovery_result(&guardian(), "phone").await).await;
+    let other = recover_username(&app, &app.recovery_result(&other_guardian, "phone").await).await;
 
     assert_eq!(
         accounts(&response),
@@ -82,13 +82,13 @@ async fn someone_without_a_membership_is_not_found_and_the_result_is_used_up() {
     let app = spawn_app().await;
     app.register_general(&adult(), "reader01").await;
     let stranger = Person::new("최모름", "1970-07-07");
-    let result = app.result_for(&stranger, "phone").await;
+    let result = app.recovery_result(&stranger, "phone").await;
 
-    let response = recover_username(&app, "phone", &result).await;
+    let response = recover_username(&app, &result).await;
 
     response.assert_problem(404, "member.not_found");
     assert!(response.body.get("accounts").is_none());
-    recover_username(&app, "phone", &result).await.assert_problem(409, "identity.result_replayed");
+    recover_username(&app, &result).await.assert_problem(409, "identity.result_replayed");
 }
 
 // --- The identity result -------------------------------------------------------------------------
@@ -97,48 +97,54 @@ async fn someone_without_a_membership_is_not_found_and_the_result_is_used_up() {
 async fn recovery_results_are_checked_as_at_sign_up() {
     let app = spawn_app().await;
     app.register_general(&adult(), "reader01").await;
-    let by_ipin = app.result_for(&adult(), "ipin").await;
+    let by_ipin = app.recovery_result(&adult(), "ipin").await;
+    let mut tampered = by_ipin.clone();
+    tampered["integrityValue"] = json!(format!("{}=", "A".repeat(43)));
 
-    for garbage in ["garbage", "", "a.b"] {
-        recover_username(&app, "phone", garbage).await.assert_problem(422, "identity.result_invalid");
-        reset_password(&app, garbage, "reader01", NEW_PASSWORD).await.assert_problem(422, "identity.result_invalid");
+    for garbage in [
+        json!({ "tokenVersionId": "garbage", "encData": "", "integrityValue": "" }),
+        json!({ "tokenVersionId": by_ipin["tokenVersionId"], "encData": "a.b", "integrityValue": by_ipin["integrityValue"] }),
+        tampered,
+    ] {
+        recover_username(&app, &garbage).await.assert_problem(422, "identity.result_invalid");
+        reset_password(&app, &garbage, "reader01", NEW_PASSWORD).await.assert_problem(422, "identity.result_invalid");
     }
-    recover_username(&app, "phone", &by_ipin).await.assert_problem(422, "identity.result_invalid");
-    reset_password(&app, &by_ipin, "reader01", NEW_PASSWORD).await.assert_problem(422, "identity.result_invalid");
-    recover_username(&app, "email", &by_ipin).await.assert_field_error(
-        422,
-        "validation.failed",
-        "/method",
-        "invalid_value",
-    );
-    let recovered = recover_username(&app, "ipin", &by_ipin).await;
+    let old_shape = app.post("/v1/recovery/username").json(&json!({ "method": "ipin", "result": "x" })).send().await;
+    old_shape.assert_field_error(422, "validation.failed", "/method", "unknown_field");
+    let recovered = recover_username(&app, &by_ipin).await;
     assert_eq!(recovered.status, 200, "none of the above used the result: {}", recovered.text);
 
-    recover_username(&app, "ipin", &by_ipin).await.assert_problem(409, "identity.result_replayed");
-    let used_once = app.result_for(&adult(), "phone").await;
-    assert_eq!(recover_username(&app, "phone", &used_once).await.status, 200);
+    recover_username(&app, &by_ipin).await.assert_problem(409, "identity.result_replayed");
+    let used_once = app.recovery_result(&adult(), "phone").await;
+    assert_eq!(recover_username(&app, &used_once).await.status, 200);
     reset_password(&app, &used_once, "reader01", NEW_PASSWORD).await.assert_problem(409, "identity.result_replayed");
 
-    let stale = app.result_for(&adult(), "phone").await;
+    let stale = app.recovery_result(&adult(), "phone").await;
     app.advance_clock(10 * 60 + 1).await;
-    recover_username(&app, "phone", &stale).await.assert_problem(422, "identity.result_expired");
-    let stale = app.result_for(&adult(), "phone").await;
+    recover_username(&app, &stale).await.assert_problem(422, "identity.result_expired");
+    let stale = app.recovery_result(&adult(), "phone").await;
     app.advance_clock(10 * 60 + 1).await;
     reset_password(&app, &stale, "reader01", NEW_PASSWORD).await.assert_problem(422, "identity.result_expired");
+    let cancelled = app.request_identity("recovery", "phone", None).await;
+    let cancelled = app.cancel_at_provider(&cancelled).await;
+    recover_username(&app, &cancelled).await.assert_problem(422, "identity.verification_failed");
+    reset_password(&app, &cancelled, "reader01", NEW_PASSWORD)
+        .await
+        .assert_problem(422, "identity.verification_failed");
     assert_eq!(app.sign_in("reader01", PASSWORD).await.status, 200, "the password is unchanged");
 }
 
 #[tokio::test]
-async fn a_result_used_at_sign_up_cannot_recover() {
+async fn a_result_of_a_sign_up_cannot_recover() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", api_tests::Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(app.verify_identity(&signup, "phone", &result).await.status, 200);
+    let result = app.signup_result(&signup, &adult(), "phone").await;
+    assert_eq!(app.verify_identity(&signup, &result).await.status, 200);
     let created = app.complete_signup(&signup, &api_tests::general_member("reader01")).await;
     assert_eq!(created.status, 201, "{}", created.text);
 
-    recover_username(&app, "phone", &result).await.assert_problem(409, "identity.result_replayed");
-    reset_password(&app, &result, "reader01", NEW_PASSWORD).await.assert_problem(409, "identity.result_replayed");
+    recover_username(&app, &result).await.assert_problem(422, "identity.result_invalid");
+    reset_password(&app, &result, "reader01", NEW_PASSWORD).await.assert_problem(422, "identity.result_invalid");
 }
 
 // --- Passwords -----------------------------------------------------------------------------------
@@ -149,7 +155,7 @@ async fn a_member_resets_its_password_and_every_session_ends() {
     app.register_general(&adult(), "reader01").await;
     let first = app.signed_in("reader01", PASSWORD).await;
     let second = app.signed_in("reader01", PASSWORD).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.recovery_result(&adult(), "phone").await;
 
     let response = reset_password(&app, &result, "Reader01", NEW_PASSWORD).await;
 
@@ -170,7 +176,7 @@ async fn a_guardian_resets_the_password_of_a_child_they_signed_up() {
     app.register_child(&guardian(), "kid01", "이어린", &born_years_before(today, 9).to_string()).await;
     let child = app.signed_in("kid01", PASSWORD).await;
 
-    let response = reset_password(&app, &app.result_for(&guardian(), "phone").await, "kid01", NEW_PASSWORD).await;
+    let response = reset_password(&app, &app.recovery_result(&guardian(), "phone").await, "kid01", NEW_PASSWORD).await;
 
     assert_eq!(response.status, 204, "{}", response.text);
     app.me(&child.access).await.assert_problem(401, "auth.token_invalid");
@@ -194,7 +200,7 @@ async fn a_reset_of_an_account_that_is_not_the_persons_is_not_found_without_a_hi
         ("a child of someone else", &adult(), "kid01"),
         ("the guardian's own result for a general member", &guardian(), "reader01"),
     ] {
-        let result = app.result_for(person, "phone").await;
+        let result = app.recovery_result(person, "phone").await;
 
         let response = reset_password(&app, &result, username, NEW_PASSWORD).await;
 
@@ -218,7 +224,7 @@ async fn a_reset_lifts_a_sign_in_lock() {
     }
     app.sign_in("reader01", PASSWORD).await.assert_problem(429, "auth.locked");
 
-    let response = reset_password(&app, &app.result_for(&adult(), "phone").await, "reader01", NEW_PASSWORD).await;
+    let response = reset_password(&app, &app.recovery_result(&adult(), "phone").await, "reader01", NEW_PASSWORD).await;
 
     assert_eq!(response.status, 204, "{}", response.text);
     assert_eq!(app.sign_in("reader01", NEW_PASSWORD).await.status, 200);
@@ -228,7 +234,7 @@ async fn a_reset_lifts_a_sign_in_lock() {
 async fn a_weak_new_password_is_refused_before_the_result_is_used() {
     let app = spawn_app().await;
     app.register_general(&adult(), "reader01").await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.recovery_result(&adult(), "phone").await;
 
     for (password, reason) in
         [("Ab1!xyz", "too_short"), ("abcdefg1", "too_few_classes"), ("Reader01-again", "contains_username")]
@@ -239,7 +245,7 @@ async fn a_weak_new_password_is_refused_before_the_result_is_used() {
         assert_eq!(response.field_errors(), [("/newPassword".to_owned(), reason.to_owned())], "{}", response.text);
     }
     app.post("/v1/recovery/password")
-        .json(&json!({ "method": "phone", "result": result, "username": "reader01" }))
+        .json(&json!({ "identity": result, "username": "reader01" }))
         .send()
         .await
         .assert_field_error(422, "validation.failed", "/newPassword", "required");

@@ -44,10 +44,11 @@ fn the_luhn_check_digit_of_the_textbook_example() {
 /// A later call to each step of a finished or unknown sign-up.
 async fn assert_every_step_not_found(app: &TestApp, signup: &api_tests::Signup) {
     let consents = app.signup_consents().await;
-    let result = app.result_for(&Person::new("박나중", "1985-01-01"), "phone").await;
+    let other = app.signup_at("general", Step::Identity, &adult()).await;
+    let result = app.signup_result(&other, &Person::new("박나중", "1985-01-01"), "phone").await;
     for response in [
         app.consent(signup, &consents).await,
-        app.verify_identity(signup, "phone", &result).await,
+        app.verify_identity(signup, &result).await,
         app.complete_signup(signup, &general_member("later01")).await,
     ] {
         response.assert_problem(404, "signup.not_found");
@@ -130,8 +131,8 @@ async fn a_general_member_signs_up_in_four_steps() {
     assert_eq!(consented.status, 200, "{}", consented.text);
     assert_eq!(consented.body, json!({ "step": "identity" }));
 
-    let result = app.result_for(&adult(), "ipin").await;
-    let verified = app.verify_identity(&signup, "ipin", &result).await;
+    let result = app.signup_result(&signup, &adult(), "ipin").await;
+    let verified = app.verify_identity(&signup, &result).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
     assert_eq!(
         verified.body,
@@ -157,8 +158,8 @@ async fn a_guardian_signs_a_child_up() {
     let guardian = Person::new("이보호", "1980-03-03");
     let signup = app.signup_at("child", Step::Identity, &guardian).await;
 
-    let result = app.result_for(&guardian, "phone").await;
-    let verified = app.verify_identity(&signup, "phone", &result).await;
+    let result = app.signup_result(&signup, &guardian, "phone").await;
+    let verified = app.verify_identity(&signup, &result).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
     assert_eq!(
         verified.body,
@@ -209,8 +210,8 @@ async fn every_answer_agreed_or_refused_is_kept_with_the_member() {
     app.consent(&signup, &refused).await.assert_problem(422, "consent.required");
     let agreed = app.consent(&signup, &app.signup_consents().await).await;
     assert_eq!(agreed.status, 200, "{}", agreed.text);
-    let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(app.verify_identity(&signup, "phone", &result).await.status, 200);
+    let result = app.signup_result(&signup, &adult(), "phone").await;
+    assert_eq!(app.verify_identity(&signup, &result).await.status, 200);
 
     let created = app.complete_signup(&signup, &general_member("reader01")).await;
 
@@ -290,16 +291,16 @@ async fn an_expired_sign_up_is_expired_at_every_step() {
     let at_identity = app.signup_at("general", Step::Identity, &adult()).await;
     let at_profile = app.signup_at("general", Step::Profile, &Person::new("최늦음", "1977-07-07")).await;
 
+    let result = app.signup_result(&at_identity, &adult(), "phone").await;
     app.advance_clock(1801).await;
-    let result = app.result_for(&adult(), "phone").await;
-    let identity = app.verify_identity(&at_identity, "phone", &result).await;
+    let identity = app.verify_identity(&at_identity, &result).await;
     let member = app.complete_signup(&at_profile, &general_member("reader01")).await;
 
     identity.assert_problem(410, "signup.expired");
     member.assert_problem(410, "signup.expired");
-    // The fresh result was not used by the expired session.
+    // A new sign-up goes through with a result of its own.
     let fresh = app.signup_at("general", Step::Identity, &adult()).await;
-    let verified = app.verify_identity(&fresh, "phone", &result).await;
+    let verified = app.verify_identity(&fresh, &app.signup_result(&fresh, &adult(), "phone").await).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
 }
 
@@ -344,14 +345,10 @@ async fn a_wrong_token_is_refused_at_the_later_steps_too() {
     let app = spawn_app().await;
     let at_identity = app.signup_at("general", Step::Identity, &adult()).await;
     let at_profile = app.signup_at("general", Step::Profile, &Person::new("정다른", "1988-08-08")).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.signup_result(&at_identity, &adult(), "phone").await;
 
     let identity = app
-        .verify_identity(
-            &api_tests::Signup { token: at_profile.token.clone(), ..at_identity.clone() },
-            "phone",
-            &result,
-        )
+        .verify_identity(&api_tests::Signup { token: at_profile.token.clone(), ..at_identity.clone() }, &result)
         .await;
     let member = app
         .complete_signup(
@@ -370,9 +367,10 @@ async fn a_wrong_token_is_refused_at_the_later_steps_too() {
 async fn identity_before_consent_is_the_wrong_step() {
     let app = spawn_app().await;
     let signup = app.start_signup("general").await;
-    let result = app.result_for(&adult(), "phone").await;
+    let other = app.signup_at("general", Step::Identity, &adult()).await;
+    let result = app.signup_result(&other, &adult(), "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(409, "signup.wrong_step");
     assert_eq!(response.body["expectedStep"], "consent", "{}", response.text);
@@ -414,16 +412,21 @@ async fn consenting_twice_is_the_wrong_step() {
 #[tokio::test]
 async fn verifying_twice_is_the_wrong_step() {
     let app = spawn_app().await;
-    let signup = app.signup_at("general", Step::Profile, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
+    let spare = app.signup_result(&signup, &adult(), "phone").await;
+    assert_eq!(app.verify_identity(&signup, &result).await.status, 200);
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &spare).await;
 
     response.assert_problem(409, "signup.wrong_step");
     assert_eq!(response.body["expectedStep"], "profile", "{}", response.text);
-    // A step out of order does not use the result up.
-    let other = app.signup_at("general", Step::Identity, &adult()).await;
-    assert_eq!(app.verify_identity(&other, "phone", &result).await.status, 200);
+    // A step out of order does not use the result up: the request is not marked used.
+    let items = app.dump().await;
+    let spare_id = spare["tokenVersionId"].as_str().unwrap();
+    assert!(!items
+        .iter()
+        .any(|item| item.key().is_some_and(|k| k.pk == format!("IDREQ#{spare_id}") && k.sk == "USED")));
 }
 
 // --- Consent -------------------------------------------------------------------------------------
@@ -454,8 +457,9 @@ async fn a_refused_required_document_is_required_and_the_session_stays_at_consen
     let response = app.consent(&signup, &refused).await;
 
     response.assert_problem(422, "consent.required");
-    let result = app.result_for(&adult(), "phone").await;
-    let too_early = app.verify_identity(&signup, "phone", &result).await;
+    let other = app.signup_at("general", Step::Identity, &adult()).await;
+    let result = app.signup_result(&other, &adult(), "phone").await;
+    let too_early = app.verify_identity(&signup, &result).await;
     too_early.assert_problem(409, "signup.wrong_step");
     assert_eq!(too_early.body["expectedStep"], "consent");
     // 동의하지 않습니다 stops the sign-up at this step; agreeing afterwards lets it go on.

@@ -1,21 +1,19 @@
-//! API.md, "Sign-up session", step 3 (본인확인): the provider result, its single use and freshness,
-//! the age rules, and the person who already holds a membership.
+//! API.md, "Sign-up session", step 3 (본인확인): the result of a request made for this sign-up, its
+//! single use and freshness, the age rules, and the person who already holds a membership.
 
 use api_tests::{adult, born_years_before, spawn_app, Person, Step};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use membership_domain::calendar::full_age;
 use serde_json::{json, Value};
 use time::macros::date;
 
-/// The same result with its payload rewritten and the provider's signature kept.
-fn forge(result: &str, change: impl FnOnce(&mut Value)) -> String {
-    let (payload, signature) = result.split_once('.').expect("payload.signature");
-    let mut claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("a JSON payload");
-    change(&mut claims);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!("{payload}.{signature}")
+/// `result` with one character of `field` changed (a Base64 character for another).
+fn tampered(result: &Value, field: &str, at: usize) -> Value {
+    let mut changed = result.clone();
+    let mut text = result[field].as_str().expect("a string").to_owned().into_bytes();
+    let at = at.min(text.len() - 2);
+    text[at] = if text[at] == b'A' { b'B' } else { b'A' };
+    changed[field] = json!(String::from_utf8(text).expect("ASCII"));
+    changed
 }
 
 // --- The result itself ---------------------------------------------------------------------------
@@ -24,152 +22,143 @@ fn forge(result: &str, change: impl FnOnce(&mut Value)) -> String {
 async fn garbage_is_an_invalid_result() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let genuine = app.signup_result(&signup, &adult(), "phone").await;
 
-    for garbage in ["garbage", "", "a.b", "....", &"x".repeat(5000)] {
-        let response = app.verify_identity(&signup, "phone", garbage).await;
+    let long = "x".repeat(5000);
+    for garbage in [
+        json!({ "tokenVersionId": "garbage", "encData": "", "integrityValue": "" }),
+        json!({ "tokenVersionId": "", "encData": genuine["encData"], "integrityValue": genuine["integrityValue"] }),
+        json!({ "tokenVersionId": genuine["tokenVersionId"], "encData": "a.b", "integrityValue": "...." }),
+        json!({ "tokenVersionId": genuine["tokenVersionId"], "encData": long, "integrityValue": genuine["integrityValue"] }),
+        json!({ "tokenVersionId": long, "encData": genuine["encData"], "integrityValue": genuine["integrityValue"] }),
+    ] {
+        let response = app.verify_identity(&signup, &garbage).await;
 
         response.assert_problem(422, "identity.result_invalid");
     }
+    let verified = app.verify_identity(&signup, &genuine).await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
 }
 
 #[tokio::test]
 async fn a_tampered_result_is_invalid() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.identity_result("phone", "김어림", "2016-06-06", None).await;
-    let other = app.result_for(&adult(), "phone").await;
+    let result = app.signup_result(&signup, &Person::new("김어림", "2016-06-06"), "phone").await;
+    let other = app.signup_result(&signup, &adult(), "phone").await;
 
-    let made_older = forge(&result, |claims| claims["birthDate"] = json!("1990-01-01"));
-    let renamed = forge(&result, |claims| claims["name"] = json!("김하늘"));
-    let swapped_signature =
-        format!("{}.{}", result.split_once('.').expect("payload").0, other.split_once('.').expect("signature").1);
-    let mut flipped = result.clone().into_bytes();
-    flipped[5] = if flipped[5] == b'A' { b'B' } else { b'A' };
-    let flipped = String::from_utf8(flipped).expect("ASCII");
-
-    for tampered in [made_older, renamed, swapped_signature, flipped] {
-        let response = app.verify_identity(&signup, "phone", &tampered).await;
+    let swapped_data = json!({
+        "tokenVersionId": result["tokenVersionId"], "encData": other["encData"], "integrityValue": other["integrityValue"],
+    });
+    let swapped_integrity = json!({
+        "tokenVersionId": result["tokenVersionId"], "encData": result["encData"], "integrityValue": other["integrityValue"],
+    });
+    for tampered in [
+        tampered(&result, "encData", 5),
+        tampered(&result, "encData", 1000),
+        tampered(&result, "integrityValue", 3),
+        swapped_data,
+        swapped_integrity,
+    ] {
+        let response = app.verify_identity(&signup, &tampered).await;
 
         response.assert_problem(422, "identity.result_invalid");
     }
     // The untouched results still verify: nothing above used them.
-    let verified = app.verify_identity(&signup, "phone", &other).await;
+    let verified = app.verify_identity(&signup, &other).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
 }
 
 #[tokio::test]
-async fn a_result_of_another_method_is_invalid() {
+async fn a_body_of_another_shape_fails_validation() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let by_phone = app.result_for(&adult(), "phone").await;
-    let by_ipin = app.result_for(&adult(), "ipin").await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
 
-    let phone_as_ipin = app.verify_identity(&signup, "ipin", &by_phone).await;
-    let ipin_as_phone = app.verify_identity(&signup, "phone", &by_ipin).await;
+    let old_shape =
+        app.signup_step(&signup, "identity").json(&json!({ "method": "phone", "result": "x" })).send().await;
+    let mut extra = result.clone();
+    extra["method"] = json!("phone");
+    let with_extra = app.verify_identity(&signup, &extra).await;
+    let missing = app.verify_identity(&signup, &json!({ "tokenVersionId": result["tokenVersionId"] })).await;
 
-    phone_as_ipin.assert_problem(422, "identity.result_invalid");
-    ipin_as_phone.assert_problem(422, "identity.result_invalid");
-    let verified = app.verify_identity(&signup, "phone", &by_phone).await;
-    assert_eq!(verified.status, 200, "{}", verified.text);
-}
-
-#[tokio::test]
-async fn a_method_that_does_not_exist_fails_validation() {
-    let app = spawn_app().await;
-    let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
-
-    let response = app.verify_identity(&signup, "passport", &result).await;
-    let missing = app.signup_step(&signup, "identity").json(&json!({ "method": "phone" })).send().await;
-
-    response.assert_field_error(422, "validation.failed", "/method", "invalid_value");
-    missing.assert_field_error(422, "validation.failed", "/result", "required");
+    old_shape.assert_field_error(422, "validation.failed", "/method", "unknown_field");
+    with_extra.assert_field_error(422, "validation.failed", "/identity/method", "unknown_field");
+    missing.assert_field_error(422, "validation.failed", "/identity/encData", "required");
+    assert_eq!(app.verify_identity(&signup, &result).await.status, 200);
 }
 
 #[tokio::test]
 async fn a_result_is_used_once() {
     let app = spawn_app().await;
-    let first = app.signup_at("general", Step::Identity, &adult()).await;
+    let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
     let second = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(app.verify_identity(&first, "phone", &result).await.status, 200);
+    let refused = app.signup_at("general", Step::Identity, &Person::new("박나이", "2015-01-01")).await;
+    let underage = app.signup_result(&refused, &Person::new("박나이", "2015-01-01"), "phone").await;
+    app.verify_identity(&refused, &underage).await.assert_problem(422, "age.requires_child_signup");
+    assert_eq!(app.verify_identity(&signup, &result).await.status, 200);
 
-    let replayed = app.verify_identity(&second, "phone", &result).await;
-
-    replayed.assert_problem(409, "identity.result_replayed");
-    // The session that was refused is still waiting for a result of its own.
-    let own = app.result_for(&adult(), "ipin").await;
-    let verified = app.verify_identity(&second, "ipin", &own).await;
+    // Used by its refusal: the sign-up it was made for presents it again.
+    app.verify_identity(&refused, &underage).await.assert_problem(409, "identity.result_replayed");
+    // A result of another sign-up is no result of this one, used or not.
+    app.verify_identity(&second, &result).await.assert_problem(422, "identity.result_invalid");
+    let own = app.signup_result(&second, &adult(), "ipin").await;
+    let verified = app.verify_identity(&second, &own).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
-}
-
-#[tokio::test]
-async fn a_result_is_used_even_when_the_sign_up_it_served_is_finished() {
-    let app = spawn_app().await;
-    let guardian = Person::new("이보호", "1980-03-03");
-    let child_signup = app.signup_at("child", Step::Identity, &guardian).await;
-    let result = app.result_for(&guardian, "phone").await;
-    assert_eq!(app.verify_identity(&child_signup, "phone", &result).await.status, 200);
-    let created =
-        app.complete_signup(&child_signup, &api_tests::child_member("junior01", "이아이", "2018-07-07")).await;
-    assert_eq!(created.status, 201, "{}", created.text);
-
-    let general = app.signup_at("general", Step::Identity, &guardian).await;
-    let replayed = app.verify_identity(&general, "phone", &result).await;
-
-    replayed.assert_problem(409, "identity.result_replayed");
 }
 
 #[tokio::test]
 async fn a_result_older_than_ten_minutes_is_expired() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
 
     app.advance_clock(601).await;
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(422, "identity.result_expired");
-    let fresh = app.result_for(&adult(), "phone").await;
-    let verified = app.verify_identity(&signup, "phone", &fresh).await;
+    let fresh = app.signup_result(&signup, &adult(), "phone").await;
+    let verified = app.verify_identity(&signup, &fresh).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
+}
+
+#[tokio::test]
+async fn a_request_expires_ten_minutes_after_it_was_made_whenever_the_person_verified() {
+    let app = spawn_app().await;
+    let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let request = app.request_identity("signup", "phone", Some(&signup.token)).await;
+
+    app.advance_clock(601).await;
+    let result = app.verify_at_provider(&request, &adult()).await;
+    let response = app.verify_identity(&signup, &result).await;
+
+    response.assert_problem(422, "identity.result_expired");
 }
 
 #[tokio::test]
 async fn a_result_just_under_ten_minutes_old_is_fresh() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
 
     app.advance_clock(590).await;
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
 }
 
 #[tokio::test]
-async fn a_result_of_another_method_is_invalid_before_it_is_replayed() {
-    let app = spawn_app().await;
-    let first = app.signup_at("general", Step::Identity, &adult()).await;
-    let second = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(app.verify_identity(&first, "phone", &result).await.status, 200);
-
-    let response = app.verify_identity(&second, "ipin", &result).await;
-
-    response.assert_problem(422, "identity.result_invalid");
-}
-
-#[tokio::test]
 async fn a_replayed_result_is_replayed_before_it_is_expired() {
     let app = spawn_app().await;
-    let first = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
-    assert_eq!(app.verify_identity(&first, "phone", &result).await.status, 200);
+    let guardian = Person::new("이보호", "1980-03-03");
+    let signup = app.signup_at("child", Step::Identity, &guardian).await;
+    let underage = Person::new("이어림", "2012-01-01");
+    let result = app.signup_result(&signup, &underage, "phone").await;
+    app.verify_identity(&signup, &result).await.assert_problem(422, "guardian.not_adult");
 
     app.advance_clock(601).await;
-    let second = app.signup_at("general", Step::Identity, &adult()).await;
-    let response = app.verify_identity(&second, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(409, "identity.result_replayed");
 }
@@ -178,13 +167,43 @@ async fn a_replayed_result_is_replayed_before_it_is_expired() {
 async fn an_expired_result_that_was_tampered_with_is_invalid() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
 
     app.advance_clock(601).await;
-    let tampered = forge(&result, |claims| claims["name"] = json!("김다른"));
-    let response = app.verify_identity(&signup, "phone", &tampered).await;
+    let response = app.verify_identity(&signup, &tampered(&result, "encData", 7)).await;
 
     response.assert_problem(422, "identity.result_invalid");
+}
+
+#[tokio::test]
+async fn a_cancelled_verification_failed_and_the_sign_up_waits_for_another() {
+    let app = spawn_app().await;
+    let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let request = app.request_identity("signup", "phone", Some(&signup.token)).await;
+    let cancelled = app.cancel_at_provider(&request).await;
+
+    let response = app.verify_identity(&signup, &cancelled).await;
+
+    response.assert_problem(422, "identity.verification_failed");
+    let by_ipin = app.request_identity("signup", "ipin", Some(&signup.token)).await;
+    let cancelled = app.cancel_at_provider(&by_ipin).await;
+    app.verify_identity(&signup, &cancelled).await.assert_problem(422, "identity.verification_failed");
+    let result = app.signup_result(&signup, &adult(), "phone").await;
+    assert_eq!(app.verify_identity(&signup, &result).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_result_of_another_purpose_is_invalid_here() {
+    let app = spawn_app().await;
+    let signup = app.signup_at("general", Step::Identity, &adult()).await;
+    let recovery = app.recovery_result(&adult(), "phone").await;
+
+    let response = app.verify_identity(&signup, &recovery).await;
+
+    response.assert_problem(422, "identity.result_invalid");
+    // Nor was it used: it still serves its own purpose (there is no account: 404, not 409).
+    let recovered = app.post("/v1/recovery/username").json(&json!({ "identity": recovery })).send().await;
+    recovered.assert_problem(404, "member.not_found");
 }
 
 // --- Age -----------------------------------------------------------------------------------------
@@ -196,8 +215,8 @@ async fn a_person_whose_fourteenth_birthday_is_today_signs_up_as_general() {
     let fourteen = Person::new("박열넷", born_years_before(today, 14));
     let signup = app.signup_at("general", Step::Identity, &fourteen).await;
 
-    let result = app.result_for(&fourteen, "phone").await;
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let result = app.signup_result(&signup, &fourteen, "phone").await;
+    let response = app.verify_identity(&signup, &result).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.body["verified"]["role"], "self");
@@ -210,18 +229,16 @@ async fn a_person_whose_fourteenth_birthday_is_tomorrow_needs_a_child_sign_up() 
     let tomorrow = today.next_day().expect("tomorrow");
     let thirteen = Person::new("박열셋", born_years_before(tomorrow, 14));
     let signup = app.signup_at("general", Step::Identity, &thirteen).await;
-    let result = app.result_for(&thirteen, "phone").await;
+    let result = app.signup_result(&signup, &thirteen, "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(422, "age.requires_child_signup");
-    // From the age check on, the result counts as used, here and in any other sign-up.
-    app.verify_identity(&signup, "phone", &result).await.assert_problem(409, "identity.result_replayed");
-    let child = app.signup_at("child", Step::Identity, &thirteen).await;
-    app.verify_identity(&child, "phone", &result).await.assert_problem(409, "identity.result_replayed");
+    // From the age check on, the result counts as used.
+    app.verify_identity(&signup, &result).await.assert_problem(409, "identity.result_replayed");
     // And the general sign-up is still at identity, for an applicant of age.
-    let adult_result = app.result_for(&adult(), "phone").await;
-    let verified = app.verify_identity(&signup, "phone", &adult_result).await;
+    let adult_result = app.signup_result(&signup, &adult(), "phone").await;
+    let verified = app.verify_identity(&signup, &adult_result).await;
     assert_eq!(verified.status, 200, "{}", verified.text);
 }
 
@@ -231,9 +248,9 @@ async fn a_person_born_on_29_february_is_aged_by_the_civil_act() {
     let today = app.seoul_today().await;
     let leapling = Person::new("윤이월", "2012-02-29");
     let signup = app.signup_at("general", Step::Identity, &leapling).await;
-    let result = app.result_for(&leapling, "phone").await;
+    let result = app.signup_result(&signup, &leapling, "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     // Civil Act art. 160(3): 14 on 1 March 2026, not on 28 February.
     if full_age(date!(2012 - 02 - 29), today) >= 14 {
@@ -250,9 +267,9 @@ async fn a_guardian_whose_nineteenth_birthday_is_today_may_sign_a_child_up() {
     let today = app.seoul_today().await;
     let guardian = Person::new("한보호", born_years_before(today, 19));
     let signup = app.signup_at("child", Step::Identity, &guardian).await;
-    let result = app.result_for(&guardian, "ipin").await;
+    let result = app.signup_result(&signup, &guardian, "ipin").await;
 
-    let response = app.verify_identity(&signup, "ipin", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.body["verified"]["role"], "guardian");
@@ -265,13 +282,12 @@ async fn a_guardian_under_nineteen_is_not_an_adult() {
     let tomorrow = today.next_day().expect("tomorrow");
     let eighteen = Person::new("한어림", born_years_before(tomorrow, 19));
     let signup = app.signup_at("child", Step::Identity, &eighteen).await;
-    let result = app.result_for(&eighteen, "phone").await;
+    let result = app.signup_result(&signup, &eighteen, "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(422, "guardian.not_adult");
-    let again = app.signup_at("child", Step::Identity, &eighteen).await;
-    app.verify_identity(&again, "phone", &result).await.assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&signup, &result).await.assert_problem(409, "identity.result_replayed");
 }
 
 #[tokio::test]
@@ -279,9 +295,9 @@ async fn a_child_cannot_verify_for_itself() {
     let app = spawn_app().await;
     let child = Person::new("김아기", "2018-01-01");
     let signup = app.signup_at("child", Step::Identity, &child).await;
-    let result = app.result_for(&child, "phone").await;
+    let result = app.signup_result(&signup, &child, "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(422, "guardian.not_adult");
 }
@@ -294,15 +310,14 @@ async fn a_general_member_signing_up_again_is_already_a_member() {
     app.register_general(&adult(), "Haneul01").await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
     // By I-PIN this time: the same name and birth date give the same DI.
-    let result = app.result_for(&adult(), "ipin").await;
+    let result = app.signup_result(&signup, &adult(), "ipin").await;
 
-    let response = app.verify_identity(&signup, "ipin", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(409, "member.already_exists");
     assert_eq!(response.body["maskedUsername"], "han***", "{}", response.text);
     // The result is used up all the same.
-    let other = app.signup_at("general", Step::Identity, &adult()).await;
-    app.verify_identity(&other, "ipin", &result).await.assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&signup, &result).await.assert_problem(409, "identity.result_replayed");
 }
 
 #[tokio::test]
@@ -312,9 +327,9 @@ async fn the_same_di_is_the_same_person_whatever_the_name() {
     app.register_general(&registered, "kimh").await;
     let renamed = Person::new("김하늬", "1990-05-17").with_di("DI-PERSON-1");
     let signup = app.signup_at("general", Step::Identity, &renamed).await;
-    let result = app.result_for(&renamed, "phone").await;
+    let result = app.signup_result(&signup, &renamed, "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     response.assert_problem(409, "member.already_exists");
     // min(3, n − 2) characters of a 4-character username: two.
@@ -328,9 +343,9 @@ async fn namesakes_born_the_same_day_are_different_people() {
     let second = Person::new("김민준", "1995-04-04").with_di("DI-MINJUN-2");
     app.register_general(&first, "minjun01").await;
     let signup = app.signup_at("general", Step::Identity, &second).await;
-    let result = app.result_for(&second, "phone").await;
+    let result = app.signup_result(&signup, &second, "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
 }
@@ -340,9 +355,9 @@ async fn a_member_may_still_verify_as_the_guardian_of_a_child() {
     let app = spawn_app().await;
     app.register_general(&adult(), "haneul01").await;
     let signup = app.signup_at("child", Step::Identity, &adult()).await;
-    let result = app.result_for(&adult(), "phone").await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
 
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let response = app.verify_identity(&signup, &result).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.body["verified"]["role"], "guardian");
@@ -352,13 +367,14 @@ async fn a_member_may_still_verify_as_the_guardian_of_a_child() {
 async fn failures_of_the_identity_step_leave_the_session_waiting_for_a_result() {
     let app = spawn_app().await;
     let signup = app.signup_at("general", Step::Identity, &adult()).await;
-    let invalid = app.verify_identity(&signup, "phone", "garbage").await;
-    invalid.assert_problem(422, "identity.result_invalid");
-    let wrong_method = app.verify_identity(&signup, "ipin", &app.result_for(&adult(), "phone").await).await;
-    wrong_method.assert_problem(422, "identity.result_invalid");
+    let garbage = json!({ "tokenVersionId": "garbage", "encData": "x", "integrityValue": "y" });
+    app.verify_identity(&signup, &garbage).await.assert_problem(422, "identity.result_invalid");
+    let other = app.signup_at("general", Step::Identity, &adult()).await;
+    let of_other = app.signup_result(&other, &adult(), "phone").await;
+    app.verify_identity(&signup, &of_other).await.assert_problem(422, "identity.result_invalid");
 
-    let result = app.result_for(&adult(), "phone").await;
-    let response = app.verify_identity(&signup, "phone", &result).await;
+    let result = app.signup_result(&signup, &adult(), "phone").await;
+    let response = app.verify_identity(&signup, &result).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
 }

@@ -20,11 +20,12 @@ async fn a_general_member_signs_up_end_to_end() {
     assert_eq!(consented.status, 200, "{}", consented.text);
     assert_eq!(consented.body["step"], "identity");
 
-    let result = app.identity_result("phone", "김하늘", "1990-05-17", None).await;
+    let request = app.request_identity("signup", "phone", Some(&token)).await;
+    let result = app.verify_at_provider(&request, &api_tests::Person::new("김하늘", "1990-05-17")).await;
     let verified = app
         .post(&format!("/v1/signups/{id}/identity"))
         .bearer(&token)
-        .json(&json!({ "method": "phone", "result": result }))
+        .json(&json!({ "identity": result }))
         .send()
         .await;
     assert_eq!(verified.status, 200, "{}", verified.text);

@@ -105,9 +105,8 @@ async fn a_withdrawn_child_leaves_no_child_claim_and_no_guardian_link() {
     let items = app.dump().await;
     assert!(!items.iter().any(|i| pk(i).starts_with("CHILD#")), "no child claim left");
     assert!(!items.iter().any(|i| pk(i).starts_with("GUARDIAN#")), "no guardian link left");
-    let result = app.result_for(&guardian, "phone").await;
-    let recovered =
-        app.post("/v1/recovery/username").json(&json!({ "method": "phone", "result": result })).send().await;
+    let result = app.recovery_result(&guardian, "phone").await;
+    let recovered = app.post("/v1/recovery/username").json(&json!({ "identity": result })).send().await;
     recovered.assert_problem(404, "member.not_found");
     let again = app.sign_up("child", &guardian, &api_tests::child_member("kid02", "이어린", &birth)).await;
     assert_eq!(again.status, 201, "the guardian may sign the child up again: {}", again.text);

@@ -9,7 +9,7 @@ import {
   assertNoPageErrors,
   capture,
   errorNextTo,
-  fillProviderDialog,
+  verifyByPopup,
   launchBrowser,
   openPage,
   signUpThroughApi,
@@ -87,9 +87,7 @@ test('the same person signing up again sees 이미 가입된 회원 with the mas
   );
   const page = await openPage(browser);
   await signUpToIdentity(page);
-  await page.getByRole('button', { name: '휴대폰 본인인증' }).click();
-  const dialog = await fillProviderDialog(page, '최도윤', '1988-02-02');
-  await dialog.getByRole('button', { name: '인증' }).click();
+  await verifyByPopup(page, () => page.getByRole('button', { name: '휴대폰 본인인증' }).click(), '최도윤', '1988-02-02');
   const alert = page.getByRole('alert').filter({ hasText: '이미 가입된 회원' });
   await alert.waitFor();
   const said = await alert.textContent();
@@ -101,9 +99,7 @@ test('the same person signing up again sees 이미 가입된 회원 with the mas
   // 아이디 찾기: the same person verifies and sees the username.
   await alert.getByRole('link', { name: '아이디 찾기로 이동' }).click();
   await page.getByRole('heading', { level: 1, name: '아이디 찾기' }).waitFor();
-  await page.getByRole('button', { name: '휴대폰 본인인증' }).click();
-  const recovery = await fillProviderDialog(page, '최도윤', '1988-02-02');
-  await recovery.getByRole('button', { name: '인증' }).click();
+  await verifyByPopup(page, () => page.getByRole('button', { name: '휴대폰 본인인증' }).click(), '최도윤', '1988-02-02');
   await page.getByRole('heading', { level: 2, name: '찾은 아이디' }).waitFor();
   assert.match(await page.locator('.accounts').textContent(), /doyun88 · 일반회원/);
   await capture(page, 'find-username');

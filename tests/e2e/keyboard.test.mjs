@@ -4,7 +4,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { BASE_URL, assertNoPageErrors, capture, focused, launchBrowser, openPage, tabTo } from './support.mjs';
+import {
+  BASE_URL,
+  assertNoPageErrors,
+  capture,
+  focused,
+  launchBrowser,
+  openPage,
+  openProviderPopup,
+  tabTo,
+  verifyInPopup,
+} from './support.mjs';
 
 let browser;
 before(async () => {
@@ -53,22 +63,16 @@ test('회원유형확인 and 이용약관동의 are completed with Tab, Space an
   await capture(page, 'keyboard-terms');
   await page.keyboard.press('Enter');
 
-  // 본인확인: the provider's window opens on Enter with focus inside, and closes on Escape with focus back.
+  // 본인확인: the provider's window opens as a pop-up on Enter; closed without verifying, focus is
+  // back on the button; verified, the page goes on.
   await headingHasFocus(page, '본인확인');
   await tabTo(page, (f) => f.tag === 'button' && f.text === 'I-PIN(아이핀)인증');
-  await page.keyboard.press('Enter');
-  await page.getByRole('dialog').waitFor();
-  assert.equal((await focused(page)).label, '이름');
-  await page.keyboard.press('Escape');
-  await page.getByRole('dialog').waitFor({ state: 'detached' });
-  assert.equal((await focused(page)).text, 'I-PIN(아이핀)인증');
+  const abandoned = await openProviderPopup(page, () => page.keyboard.press('Enter'));
+  await abandoned.close();
+  await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'I-PIN(아이핀)인증');
 
-  await page.keyboard.press('Enter');
-  await page.getByRole('dialog').waitFor();
-  await page.keyboard.type('정다은');
-  await page.keyboard.press('Tab');
-  await page.keyboard.type('1993-12-24');
-  await page.keyboard.press('Enter');
+  const popup = await openProviderPopup(page, () => page.keyboard.press('Enter'));
+  await verifyInPopup(popup, '정다은', '1993-12-24');
   await headingHasFocus(page, '정보입력');
   assert.match(await page.locator('.verified').textContent(), /정다은/);
   assertNoPageErrors(page);

@@ -10,7 +10,9 @@ import {
   assertNoPageErrors,
   capture,
   errorNextTo,
-  fillProviderDialog,
+  openProviderPopup,
+  verifyByPopup,
+  verifyInPopup,
   isLoanCardNumber,
   launchBrowser,
   openPage,
@@ -69,10 +71,14 @@ test('a general member signs up, signs in, and becomes a full member by Incheon 
   await page.getByRole('heading', { level: 2, name: '본인확인' }).waitFor();
   assert.equal(await steps.nth(2).getAttribute('aria-current'), 'step');
   await capture(page, 'signup-3-identity');
-  await page.getByRole('button', { name: '휴대폰 본인인증' }).click();
-  const dialog = await fillProviderDialog(page, '김하늘', '1990-05-17');
-  await capture(page, 'signup-3-identity-provider');
-  await dialog.getByRole('button', { name: '인증' }).click();
+  // The provider's window opens as a pop-up; its result comes back to this page, which goes on.
+  const popup = await openProviderPopup(page, () => page.getByRole('button', { name: '휴대폰 본인인증' }).click());
+  assert.match(popup.url(), /\/_sim\/nice\/CheckPlusSafeModel\/service\.cb$/);
+  await popup.getByLabel(/^이름/).fill('김하늘');
+  await popup.getByLabel(/^생년월일/).fill('1990-05-17');
+  const closed = popup.waitForEvent('close');
+  await popup.getByRole('button', { name: /^인증/ }).click();
+  await closed;
 
   // 4. 정보입력
   await page.getByRole('heading', { level: 2, name: '정보입력' }).waitFor();
@@ -176,10 +182,9 @@ test('a child member is signed up by a guardian, who verifies again for Incheon 
   await signUpToIdentity(page, 'child');
   assert.match(await page.locator('main').textContent(), /보호자\(법정대리인\)의 동의가 필요합니다/);
   await capture(page, 'child-3-identity');
-  await page.getByRole('button', { name: 'I-PIN(아이핀)인증' }).click();
-  const dialog = await fillProviderDialog(page, '박보호', '1985-03-03');
-  assert.match(await dialog.getByRole('heading').textContent(), /I-PIN/);
-  await dialog.getByRole('button', { name: '인증' }).click();
+  const popup = await openProviderPopup(page, () => page.getByRole('button', { name: 'I-PIN(아이핀)인증' }).click());
+  assert.match(await popup.getByRole('heading').textContent(), /아이핀/);
+  await verifyInPopup(popup, '박보호', '1985-03-03');
 
   await page.getByRole('heading', { level: 2, name: '정보입력' }).waitFor();
   assert.match(await page.locator('.verified').textContent(), /보호자 인증 완료: 박보호/);
@@ -218,10 +223,8 @@ test('a child member is signed up by a guardian, who verifies again for Incheon 
   await page.getByLabel('DLS 회원명').fill('박하루');
   await page.getByLabel('DLS 아이디').fill('haru-dls');
   await page.getByLabel('DLS 패스워드').fill('dls-Secret-1');
-  await guardian.getByRole('button', { name: '휴대폰 본인인증' }).click();
-  const guardianDialog = await fillProviderDialog(page, '박보호', '1985-03-03');
-  await guardianDialog.getByRole('button', { name: '인증' }).click();
-  await guardian.getByText('보호자 인증 완료: 박보호').waitFor();
+  await verifyByPopup(page, () => guardian.getByRole('button', { name: '휴대폰 본인인증' }).click(), '박보호', '1985-03-03');
+  await guardian.getByText('보호자 인증 완료').waitFor();
   await capture(page, 'certify-student');
   await page.getByRole('button', { name: '인증하기' }).click();
   await page.getByRole('heading', { level: 2, name: '인증이 완료되었습니다' }).waitFor();

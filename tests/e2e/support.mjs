@@ -130,11 +130,34 @@ export async function signUpThroughApi(person, member) {
   const { body: termsBody } = await api('GET', '/v1/terms');
   const consents = termsBody.documents.filter((d) => d.step === 'signup').map((d) => ({ document: d.id, version: d.version, agreed: true }));
   assert.equal((await api('POST', `/v1/signups/${id}/consents`, { consents }, auth)).status, 200);
-  const minted = await api('POST', '/_sim/identity-results', { method: 'phone', name: person.name, birthDate: person.birthDate });
-  assert.equal((await api('POST', `/v1/signups/${id}/identity`, { method: 'phone', result: minted.body.result }, auth)).status, 200);
+  const identity = await verifiedThroughApi('signup', started.body.signupToken, person);
+  assert.equal((await api('POST', `/v1/signups/${id}/identity`, { identity }, auth)).status, 200);
   const created = await api('POST', `/v1/signups/${id}/member`, member, auth);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return created.body;
+}
+
+/**
+ * An identity result as a client gets it, without a browser: a request of `purpose` (with `token`
+ * when the purpose needs one), its form posted to the simulated provider's window, and `person`
+ * verified there.
+ */
+export async function verifiedThroughApi(purpose, token, person, method = 'phone') {
+  const auth = token ? { authorization: `Bearer ${token}` } : {};
+  const opened = await api('POST', '/v1/identity/requests', { purpose, method, origin: BASE_URL }, auth);
+  assert.equal(opened.status, 201, JSON.stringify(opened.body));
+  const { url, fields } = opened.body.provider;
+  const window = await fetch(url, { method: 'POST', body: new URLSearchParams(fields) });
+  assert.equal(window.status, 200, await window.text());
+  const completed = await api(
+    'POST',
+    '/_sim/nice/complete',
+    { tokenVersionId: fields.token_version_id, name: person.name, birthDate: person.birthDate },
+    { accept: 'application/json' },
+  );
+  assert.equal(completed.status, 200, JSON.stringify(completed.body));
+  const answer = completed.body.fields;
+  return { tokenVersionId: answer.token_version_id, encData: answer.enc_data, integrityValue: answer.integrity_value };
 }
 
 /** Today on the Asia/Seoul calendar, `years` years ago (`YYYY-MM-DD`), for birth dates. */
@@ -194,13 +217,31 @@ export async function errorNextTo(locator) {
   });
 }
 
-/** The simulated provider's window: fills the name and birth date; answers the dialog. */
-export async function fillProviderDialog(page, name, birthDate) {
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  await dialog.getByLabel(/^(이름|Name)$/).fill(name);
-  await dialog.getByLabel(/^(생년월일|Date of birth)$/).fill(birthDate);
-  return dialog;
+/**
+ * The provider's window: `click` (a method button) opens it as a pop-up; the person is entered in
+ * the simulated provider's page. Answers the pop-up before its verify button is pressed.
+ */
+export async function openProviderPopup(page, click) {
+  const opened = page.waitForEvent('popup');
+  await click();
+  const popup = await opened;
+  await popup.getByLabel(/^이름/).waitFor();
+  return popup;
+}
+
+/** Verifies `name` and `birthDate` in the provider's pop-up, which posts the result back and closes. */
+export async function verifyInPopup(popup, name, birthDate) {
+  await popup.getByLabel(/^이름/).fill(name);
+  await popup.getByLabel(/^생년월일/).fill(birthDate);
+  const closed = popup.waitForEvent('close');
+  await popup.getByRole('button', { name: /^인증/ }).click();
+  await closed;
+}
+
+/** `click` opens the provider's pop-up, where `name` and `birthDate` verify. */
+export async function verifyByPopup(page, click, name, birthDate) {
+  const popup = await openProviderPopup(page, click);
+  await verifyInPopup(popup, name, birthDate);
 }
 
 /** Through the first three steps by mouse, in Korean: type, both consents, identity by phone. */
@@ -219,8 +260,6 @@ export async function signUpToIdentity(page, memberType = 'general') {
 /** Through the first three steps, verified as `person` by phone, to 정보입력. */
 export async function signUpToInformation(page, person, memberType = 'general') {
   await signUpToIdentity(page, memberType);
-  await page.getByRole('button', { name: '휴대폰 본인인증' }).click();
-  const dialog = await fillProviderDialog(page, person.name, person.birthDate);
-  await dialog.getByRole('button', { name: '인증' }).click();
+  await verifyByPopup(page, () => page.getByRole('button', { name: '휴대폰 본인인증' }).click(), person.name, person.birthDate);
   await page.getByRole('heading', { level: 2, name: '정보입력' }).waitFor();
 }

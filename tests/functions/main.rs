@@ -41,7 +41,7 @@ impl Stack {
         let upstream = json!({ "baseUrl": "https://upstream.example.kr/api", "apiKey": "key-1" });
         let mut secrets = Vec::new();
         for (variable, value) in [
-            ("IDENTITY_SECRET_ID", json!({ "resultKey": key() })),
+            ("IDENTITY_SECRET_ID", json!({ "clientId": "client-1", "clientSecret": "secret-1" })),
             ("PEPPER_SECRET_ID", json!({ "pepper": key() })),
             ("IDEMPOTENCY_SECRET_ID", json!({ "key": key() })),
             ("TOKEN_SECRET_ID", json!({ "signingKey": key() })),
@@ -57,10 +57,19 @@ impl Stack {
 
     fn environment(&self, lambda: Lambda) -> Vec<(String, String)> {
         let upstream = |variable: &str| Lambda::ALL.iter().any(|l| l.upstream_secret_variable() == Some(variable));
-        let reads = |variable: &str| !upstream(variable) || lambda.upstream_secret_variable() == Some(variable);
+        let reads = |variable: &str| match variable {
+            "IDENTITY_SECRET_ID" => lambda.opens_identity_requests(),
+            _ => !upstream(variable) || lambda.upstream_secret_variable() == Some(variable),
+        };
         let mut environment = vec![("TABLE_NAME".to_owned(), self.table.clone())];
         environment
             .extend(self.secrets.iter().filter(|(v, _)| reads(v)).map(|(v, arn)| ((*v).to_owned(), arn.clone())));
+        if lambda.opens_identity_requests() {
+            // Not the events' origin, and no provider to reach: an identity request is refused
+            // before any call leaves the machine.
+            environment.push(("ALLOWED_ORIGINS".to_owned(), "https://other.example.kr".to_owned()));
+            environment.push(("IDENTITY_API_BASE".to_owned(), "http://127.0.0.1:9".to_owned()));
+        }
         environment
     }
 }
@@ -91,6 +100,8 @@ async fn every_function_starts_on_its_configuration_and_answers_an_event() {
         ("start-signup", "start-signup.default-unknown-path.json", 404),
         ("record-consent", "record-consent.post-signups-consents.json", 404),
         ("verify-identity", "verify-identity.post-signups-identity.json", 404),
+        ("verify-identity", "verify-identity.post-identity-requests.json", 422),
+        ("verify-identity", "verify-identity.post-identity-return.json", 200),
         ("complete-signup", "complete-signup.post-signups-member.json", 404),
         ("sign-in", "sign-in.post-sessions-refresh.json", 401),
         ("member-profile", "member-profile.get-members-me.json", 401),
@@ -150,4 +161,17 @@ async fn a_function_whose_secret_is_missing_or_unusable_does_not_start() {
     no_variable.retain(|(v, _)| v != "RESIDENCY_SECRET_ID");
     let error = invoke("certify-citizen", &no_variable, event).await.expect_err("no start without the variable");
     assert!(error.starts_with("exited before answering"), "{error}");
+
+    // verify-identity needs the provider's client credentials and the allowed origins.
+    let identity_event = self::event("verify-identity.post-identity-requests.json");
+    let pepper_arn = pepper.clone();
+    for (variable, value) in [("IDENTITY_SECRET_ID", Some(pepper_arn.as_str())), ("ALLOWED_ORIGINS", None)] {
+        let mut environment = stack.environment(membership::lambda::VERIFY_IDENTITY);
+        environment.retain(|(v, _)| v != variable);
+        environment.extend(value.map(|value| (variable.to_owned(), value.to_owned())));
+        let error = invoke("verify-identity", &environment, identity_event.clone())
+            .await
+            .expect_err("no start without the provider's configuration");
+        assert!(error.starts_with("exited before answering"), "{variable}: {error}");
+    }
 }

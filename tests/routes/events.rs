@@ -19,8 +19,10 @@ use crate::sources;
 
 /// What each event answers on a fresh store: (status, problem code). The sign-up steps name a
 /// sign-up that does not exist; the member routes carry a made-up access token; the recovery
-/// routes a made-up identity result; the sign-in a member that does not exist.
-const EXPECTED: [(&str, u16, Option<&str>); 26] = [
+/// routes a made-up identity result; the sign-in a member that does not exist. An identity request
+/// names an origin the fresh server does not allow; the return page an unknown request (its page
+/// says so, in HTML).
+const EXPECTED: [(&str, u16, Option<&str>); 28] = [
     ("start-signup.get-healthz", 200, None),
     ("start-signup.get-terms", 200, None),
     ("start-signup.get-libraries", 200, None),
@@ -28,6 +30,8 @@ const EXPECTED: [(&str, u16, Option<&str>); 26] = [
     ("start-signup.post-signups", 201, None),
     ("record-consent.post-signups-consents", 404, Some("signup.not_found")),
     ("verify-identity.post-signups-identity", 404, Some("signup.not_found")),
+    ("verify-identity.post-identity-requests", 422, Some("validation.failed")),
+    ("verify-identity.post-identity-return", 200, None),
     ("complete-signup.post-signups-member", 404, Some("signup.not_found")),
     ("start-signup.default-unknown-path", 404, Some("not_found")),
     ("start-signup.default-wrong-method", 405, Some("method_not_allowed")),
@@ -258,7 +262,11 @@ async fn every_event_runs_through_its_functions_router() {
             allowed.sort_unstable();
             assert_eq!(allowed, methods, "events/{name}.json: Allow of the 405");
         }
-        let expected_type = if expected_code.is_some() { "application/problem+json" } else { "application/json" };
+        let expected_type = match expected_code {
+            Some(_) => "application/problem+json",
+            None if route_key == "POST /v1/identity/return" => "text/html",
+            None => "application/json",
+        };
         assert!(content_type.starts_with(expected_type), "events/{name}.json: content-type {content_type}");
 
         // The answer is one the OpenAPI document lists for the operation.

@@ -37,7 +37,8 @@ impl LambdaSource {
     pub fn load() -> Self {
         let source = read("shared/service/src/lambda.rs");
         let mut functions = BTreeMap::new();
-        let items = ["\nasync fn ", "\npub async fn "].into_iter().flat_map(|start| source.split(start).skip(1));
+        let items =
+            ["\nasync fn ", "\npub async fn ", "\nfn "].into_iter().flat_map(|start| source.split(start).skip(1));
         for chunk in items {
             let name = chunk.split('(').next().unwrap_or_default();
             // The body: up to the next item at the start of a line.
@@ -78,6 +79,9 @@ impl LambdaSource {
             .unwrap_or_else(|| panic!("{package} is neither a Function nor scheduled"));
         let mut all = self.requires("production_service");
         all.extend(lambda.upstream_secret_variable().map(str::to_owned));
+        if lambda.opens_identity_requests() {
+            all.extend(self.requires("identity_configuration"));
+        }
         all
     }
 
@@ -108,11 +112,15 @@ pub fn table() -> BTreeMap<Endpoint, String> {
 
 /// A CloudFormation reference as written in the template: `!Ref X` or `!GetAtt X.Attr` (short
 /// form), `{ Ref: X }` or `{ Fn::GetAtt: [X, Attr] }` (long form). `Fn::Sub` strings are returned
-/// as they are written.
+/// as they are written; `!Join [",", !Ref X]` (a list parameter as one value) is a reference to `X`.
 pub fn reference(value: &Yaml) -> Option<String> {
     match value {
         Yaml::Tagged(tagged) => match tagged.tag.to_string().as_str() {
             "!Ref" | "!GetAtt" | "!Sub" => tagged.value.as_str().map(str::to_owned),
+            "!Join" => match tagged.value.as_sequence()?.as_slice() {
+                [separator, list] if separator.as_str() == Some(",") => reference(list),
+                _ => None,
+            },
             _ => None,
         },
         Yaml::Mapping(map) if map.len() == 1 => {

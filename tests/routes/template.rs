@@ -141,8 +141,8 @@ fn every_function_gets_the_configuration_lambda_rs_requires() {
 }
 
 /// For each `*_SECRET_ID` variable, the JSON field shared/service/src/secrets.rs reads from that
-/// secret: lambda.rs gives `SecretIds { identity: required("IDENTITY_SECRET_ID")?, .. }`, secrets.rs
-/// reads `key_field(source, &ids.identity, "resultKey")`.
+/// secret: lambda.rs gives `SecretIds { pepper: required("PEPPER_SECRET_ID")?, .. }`, secrets.rs
+/// reads `key_field(source, &ids.pepper, "pepper")`.
 fn secret_fields() -> Vec<(String, String)> {
     let lambda = sources::read("shared/service/src/lambda.rs");
     let secrets = sources::read("shared/service/src/secrets.rs");

@@ -205,15 +205,87 @@ impl TestApp {
         self.request(reqwest::Method::DELETE, path)
     }
 
-    /// A provider result from the simulated identity provider.
-    pub async fn identity_result(&self, method: &str, name: &str, birth_date: &str, di: Option<&str>) -> String {
-        let mut body = json!({ "method": method, "name": name, "birthDate": birth_date });
-        if let Some(di) = di {
+    /// The web client's origin: the local server serves it, so it is the server's own.
+    pub fn origin(&self) -> String {
+        self.base.clone()
+    }
+
+    /// `POST /v1/identity/requests` for `purpose` by `method`, from the server's own origin, with
+    /// `bearer` (the sign-up token, or a member's access token) when given.
+    pub async fn identity_request(&self, purpose: &str, method: &str, bearer: Option<&str>) -> TestResponse {
+        let body = json!({ "purpose": purpose, "method": method, "origin": self.origin() });
+        let call = self.post("/v1/identity/requests").json(&body);
+        match bearer {
+            Some(token) => call.bearer(token).send().await,
+            None => call.send().await,
+        }
+    }
+
+    /// An identity request that must be opened.
+    pub async fn request_identity(&self, purpose: &str, method: &str, bearer: Option<&str>) -> IdentityRequest {
+        let response = self.identity_request(purpose, method, bearer).await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        IdentityRequest::from_body(&response.body)
+    }
+
+    /// The client posts the request's form to the provider's window, as the web client does in its
+    /// pop-up; the window must accept it.
+    pub async fn open_window(&self, request: &IdentityRequest) {
+        let response = self.client.post(&request.url).form(&request.fields).send().await.expect("the window answers");
+        let status = response.status().as_u16();
+        let page = response.text().await.unwrap_or_default();
+        assert_eq!(status, 200, "{page}");
+    }
+
+    /// `POST /_sim/nice/complete` as JSON for the request (whose window must be open) with `body`'s
+    /// fields besides `tokenVersionId`; the simulator's answer.
+    pub async fn complete_at_provider(&self, request: &IdentityRequest, body: Value) -> TestResponse {
+        let mut body = body;
+        body["tokenVersionId"] = json!(request.token_version_id);
+        self.post("/_sim/nice/complete").header("accept", "application/json").json(&body).send().await
+    }
+
+    /// `person` verifies in the request's window; the result as the client sends it on
+    /// (`{ "tokenVersionId", "encData", "integrityValue" }`).
+    pub async fn verify_at_provider(&self, request: &IdentityRequest, person: &Person) -> Value {
+        self.open_window(request).await;
+        let mut body = json!({ "name": person.name, "birthDate": person.birth_date });
+        if let Some(di) = &person.di {
             body["di"] = json!(di);
         }
-        let response = self.post("/_sim/identity-results").json(&body).send().await;
-        assert_eq!(response.status, 201, "{}", response.text);
-        response.body["result"].as_str().expect("result").to_owned()
+        let response = self.complete_at_provider(request, body).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        identity_value(&response.body["fields"])
+    }
+
+    /// The person cancels in the request's window; the (failed) result as the client sends it on.
+    pub async fn cancel_at_provider(&self, request: &IdentityRequest) -> Value {
+        self.open_window(request).await;
+        let response = self.complete_at_provider(request, json!({ "outcome": "cancel" })).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        identity_value(&response.body["fields"])
+    }
+
+    /// A fresh result for `person` of a request of `purpose` made with `bearer`.
+    pub async fn identity_for(&self, purpose: &str, bearer: Option<&str>, person: &Person, method: &str) -> Value {
+        let request = self.request_identity(purpose, method, bearer).await;
+        self.verify_at_provider(&request, person).await
+    }
+
+    /// A fresh result for `person` of a request made for `signup`.
+    pub async fn signup_result(&self, signup: &Signup, person: &Person, method: &str) -> Value {
+        self.identity_for("signup", Some(&signup.token), person, method).await
+    }
+
+    /// A fresh result for `person` of a recovery request.
+    pub async fn recovery_result(&self, person: &Person, method: &str) -> Value {
+        self.identity_for("recovery", None, person, method).await
+    }
+
+    /// A fresh result for `person` of a request of `purpose` (`guardian`, `upgrade`) made by the
+    /// member holding `access_token`.
+    pub async fn member_result(&self, purpose: &str, access_token: &str, person: &Person, method: &str) -> Value {
+        self.identity_for(purpose, Some(access_token), person, method).await
     }
 
     pub async fn advance_clock(&self, seconds: i64) {
@@ -317,17 +389,13 @@ impl TestApp {
         self.signup_step(signup, "consents").json(body).send().await
     }
 
-    pub async fn verify_identity(&self, signup: &Signup, method: &str, result: &str) -> TestResponse {
-        self.signup_step(signup, "identity").json(&json!({ "method": method, "result": result })).send().await
+    /// The identity step with `identity` (`{ "tokenVersionId", "encData", "integrityValue" }`).
+    pub async fn verify_identity(&self, signup: &Signup, identity: &Value) -> TestResponse {
+        self.signup_step(signup, "identity").json(&json!({ "identity": identity })).send().await
     }
 
     pub async fn complete_signup(&self, signup: &Signup, body: &Value) -> TestResponse {
         self.signup_step(signup, "member").json(body).send().await
-    }
-
-    /// A fresh provider result for `person`.
-    pub async fn result_for(&self, person: &Person, method: &str) -> String {
-        self.identity_result(method, &person.name, &person.birth_date, person.di.as_deref()).await
     }
 
     /// A sign-up of `member_type` waiting at `step`: consented from `Identity` on, and with
@@ -340,8 +408,8 @@ impl TestApp {
             assert_eq!(consented.status, 200, "{}", consented.text);
         }
         if step >= Step::Profile {
-            let result = self.result_for(person, "phone").await;
-            let verified = self.verify_identity(&signup, "phone", &result).await;
+            let result = self.signup_result(&signup, person, "phone").await;
+            let verified = self.verify_identity(&signup, &result).await;
             assert_eq!(verified.status, 200, "{}", verified.text);
         }
         signup
@@ -406,6 +474,37 @@ impl TestApp {
     pub async fn dump(&self) -> Vec<Item> {
         self.store.dump().await
     }
+}
+
+/// An identity request as `POST /v1/identity/requests` answered it: where the client posts which fields.
+#[derive(Debug, Clone)]
+pub struct IdentityRequest {
+    pub request_id: String,
+    pub token_version_id: String,
+    pub url: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl IdentityRequest {
+    pub fn from_body(body: &Value) -> Self {
+        let fields = body["provider"]["fields"].as_object().expect("provider fields");
+        Self {
+            request_id: body["requestId"].as_str().expect("requestId").to_owned(),
+            token_version_id: fields["token_version_id"].as_str().expect("token_version_id").to_owned(),
+            url: body["provider"]["url"].as_str().expect("provider url").to_owned(),
+            fields: fields.iter().map(|(k, v)| (k.clone(), v.as_str().expect("a string field").to_owned())).collect(),
+        }
+    }
+}
+
+/// The provider's three fields (`token_version_id`, `enc_data`, `integrity_value`) as the consuming
+/// steps take them.
+pub fn identity_value(fields: &Value) -> Value {
+    json!({
+        "tokenVersionId": fields["token_version_id"].as_str().expect("token_version_id"),
+        "encData": fields["enc_data"].as_str().expect("enc_data"),
+        "integrityValue": fields["integrity_value"].as_str().expect("integrity_value"),
+    })
 }
 
 /// What a client keeps after signing in.

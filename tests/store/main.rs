@@ -236,18 +236,11 @@ async fn keys_load_from_secrets_manager_and_fail_closed() {
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let run = membership::keys::random_id();
     let name = |what: &str| format!("test/{run}/{what}");
-    for (what, field) in
-        [("identity", "resultKey"), ("pepper", "pepper"), ("idempotency", "key"), ("token", "signingKey")]
-    {
+    for (what, field) in [("pepper", "pepper"), ("idempotency", "key"), ("token", "signingKey")] {
         let value = json!({ field: format!("{what}-{}", "k".repeat(40)) }).to_string();
         client.create_secret().name(name(what)).secret_string(value).send().await.expect("secret created");
     }
-    let ids = SecretIds {
-        identity: name("identity"),
-        pepper: name("pepper"),
-        idempotency: name("idempotency"),
-        token: name("token"),
-    };
+    let ids = SecretIds { pepper: name("pepper"), idempotency: name("idempotency"), token: name("token") };
     let source = Arc::new(SecretsManager::new(client.clone()));
 
     let ring = KeyRing::load(source.clone(), ids.clone(), std::time::Duration::ZERO).await.expect("keys load");
@@ -272,6 +265,15 @@ async fn keys_load_from_secrets_manager_and_fail_closed() {
     let absent = name("absent");
     let loaded = KeyRing::load_with_upstream(source.clone(), ids.clone(), &absent, std::time::Duration::ZERO).await;
     assert!(loaded.is_err(), "a missing upstream secret");
+
+    // The identity provider's client credentials come the same way.
+    let identity = json!({ "clientId": "client-1", "clientSecret": "secret-1" }).to_string();
+    client.create_secret().name(name("identity")).secret_string(identity).send().await.expect("secret created");
+    let (_, secret) =
+        KeyRing::load_with_secret(source.clone(), ids.clone(), &name("identity"), std::time::Duration::ZERO)
+            .await
+            .expect("loads");
+    assert!(membership::secrets::client_credentials(&secret, "identity").is_ok());
 
     let missing = SecretIds { token: name("absent"), ..ids.clone() };
     assert!(KeyRing::load(source.clone(), missing, std::time::Duration::ZERO).await.is_err(), "a missing secret");

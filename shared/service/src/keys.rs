@@ -69,11 +69,10 @@ impl SecretKey {
 /// The keys the service holds (DOMAIN.md, "Upstream systems and where their secrets live").
 #[derive(Clone, Debug)]
 pub struct Keys {
-    /// Verifies the identity provider's signed results.
-    pub identity_result: SecretKey,
     /// Peppers the HMAC of a DI in person and child claims.
     pub di_pepper: SecretKey,
-    /// Compares idempotent payloads (HMAC) and seals the responses saved for replay.
+    /// Compares idempotent payloads (HMAC) and seals the responses saved for replay and the keys of
+    /// identity requests.
     pub idempotency: SecretKey,
     /// Signs access tokens (HS256).
     pub token_signing: SecretKey,
@@ -81,12 +80,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn random() -> Self {
-        Self {
-            identity_result: SecretKey::random(),
-            di_pepper: SecretKey::random(),
-            idempotency: SecretKey::random(),
-            token_signing: SecretKey::random(),
-        }
+        Self { di_pepper: SecretKey::random(), idempotency: SecretKey::random(), token_signing: SecretKey::random() }
     }
 
     /// The claim key of a person: the HMAC of their DI, so the table never holds the DI.
@@ -107,26 +101,51 @@ impl SecretKey {
         aes_gcm::Aes256Gcm::new(&key.into())
     }
 
+    /// A sealing key of its own for `context`, derived from this key.
+    fn sealing_cipher_for(&self, context: &[u8]) -> aes_gcm::Aes256Gcm {
+        use aes_gcm::KeyInit;
+        let key = self.hmac(&[b"seal", context]);
+        aes_gcm::Aes256Gcm::new(&key.into())
+    }
+
     /// Encrypts and authenticates `plaintext` (AES-256-GCM, random nonce): `base64url(nonce ‖ ciphertext)`;
     /// an error, never an empty ciphertext that would not open.
     pub fn seal(&self, plaintext: &[u8]) -> Result<String, SealError> {
-        use aes_gcm::aead::Aead;
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self.sealing_cipher().encrypt(&nonce.into(), plaintext).map_err(|_| SealError)?;
-        Ok(URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
+        seal_with(&self.sealing_cipher(), plaintext)
     }
 
     /// The plaintext of a sealed value, if it was sealed with this key and not altered.
     pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
-        use aes_gcm::aead::Aead;
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-        if bytes.len() < 12 {
-            return None;
-        }
-        let (nonce, ciphertext) = bytes.split_at(12);
-        self.sealing_cipher().decrypt(aes_gcm::Nonce::from_slice(nonce), ciphertext).ok()
+        open_with(&self.sealing_cipher(), sealed)
     }
+
+    /// As [`SecretKey::seal`], under a key derived for `context`: what is sealed for one context
+    /// opens in no other.
+    pub fn seal_for(&self, context: &[u8], plaintext: &[u8]) -> Result<String, SealError> {
+        seal_with(&self.sealing_cipher_for(context), plaintext)
+    }
+
+    pub fn open_for(&self, context: &[u8], sealed: &str) -> Option<Vec<u8>> {
+        open_with(&self.sealing_cipher_for(context), sealed)
+    }
+}
+
+fn seal_with(cipher: &aes_gcm::Aes256Gcm, plaintext: &[u8]) -> Result<String, SealError> {
+    use aes_gcm::aead::Aead;
+    let mut nonce = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sealed = cipher.encrypt(&nonce.into(), plaintext).map_err(|_| SealError)?;
+    Ok(URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
+}
+
+fn open_with(cipher: &aes_gcm::Aes256Gcm, sealed: &str) -> Option<Vec<u8>> {
+    use aes_gcm::aead::Aead;
+    let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+    if bytes.len() < 12 {
+        return None;
+    }
+    let (nonce, ciphertext) = bytes.split_at(12);
+    cipher.decrypt(aes_gcm::Nonce::from_slice(nonce), ciphertext).ok()
 }
 
 #[derive(Debug, Clone, Copy, thiserror::Error)]
@@ -195,6 +214,15 @@ mod tests {
         let last = altered.len() - 1;
         altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
         assert_eq!(key.open(&String::from_utf8(altered).unwrap()), None);
+    }
+
+    #[test]
+    fn what_is_sealed_for_a_context_opens_in_it_only() {
+        let key = SecretKey::random();
+        let sealed = key.seal_for(b"one", b"secret").unwrap();
+        assert_eq!(key.open_for(b"one", &sealed).as_deref(), Some(&b"secret"[..]));
+        assert_eq!(key.open_for(b"two", &sealed), None);
+        assert_eq!(key.open(&sealed), None);
     }
 
     #[test]

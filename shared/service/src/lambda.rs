@@ -8,14 +8,15 @@ use axum::extract::{Request, State};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 
+use crate::app::identity::{ClientOrigins, ReturnPage};
 use crate::app::Service;
 use crate::aws::Patience;
 use crate::clock::SystemClock;
 use crate::http::{function_router_with, handlers, Function, Handlers};
-use crate::identity_results::SignedResults;
+use crate::identity::nice::{NiceApi, NiceEndpoints};
 use crate::passwords::{Argon2id, HashingTurns, MAX_HASHING_WAIT};
 use crate::records::Records;
-use crate::secrets::{KeyRing, SecretIds, SecretsManager};
+use crate::secrets::{client_credentials, KeyRing, SecretIds, SecretsManager};
 use crate::store::dynamodb::DynamoTable;
 use crate::upstream::{
     HttpResidencyRegistry, HttpSchoolLibrarySystem, UpstreamConfigError, UpstreamEndpoint, Upstreams, UPSTREAM_TIMEOUT,
@@ -46,6 +47,9 @@ pub struct Lambda {
     pub function: Function,
     handlers: Handlers,
     upstream: Option<Upstream>,
+    /// Opens identity requests: holds the provider's client credentials (the secret named by
+    /// `IDENTITY_SECRET_ID`) and the allowed client origins (`ALLOWED_ORIGINS`).
+    opens_identity_requests: bool,
 }
 
 /// An upstream system: the variable naming its endpoint secret, and how its adapter is installed.
@@ -70,18 +74,27 @@ impl Lambda {
     ];
 
     const fn new(function: Function, handlers: Handlers) -> Self {
-        Self { function, handlers, upstream: None }
+        Self { function, handlers, upstream: None, opens_identity_requests: false }
     }
 
     /// The variable naming its upstream system's endpoint secret, if it reaches one.
     pub fn upstream_secret_variable(self) -> Option<&'static str> {
         self.upstream.map(|u| u.secret_variable)
     }
+
+    /// Whether it opens identity requests (and reads the identity secret).
+    pub fn opens_identity_requests(self) -> bool {
+        self.opens_identity_requests
+    }
 }
 
 pub const START_SIGNUP: Lambda = Lambda::new(Function::StartSignup, handlers::start_signup);
 pub const RECORD_CONSENT: Lambda = Lambda::new(Function::RecordConsent, handlers::record_consent);
-pub const VERIFY_IDENTITY: Lambda = Lambda::new(Function::VerifyIdentity, handlers::verify_identity);
+/// The identity provider: client id and secret from the secret named by `IDENTITY_SECRET_ID`, the
+/// API base and windows from `IDENTITY_API_BASE`, `IDENTITY_PHONE_WINDOW` and `IDENTITY_IPIN_WINDOW`
+/// (the provider's defaults when unset), the web origins from `ALLOWED_ORIGINS` (comma separated).
+pub const VERIFY_IDENTITY: Lambda =
+    Lambda { opens_identity_requests: true, ..Lambda::new(Function::VerifyIdentity, handlers::verify_identity) };
 pub const COMPLETE_SIGNUP: Lambda = Lambda::new(Function::CompleteSignup, handlers::complete_signup);
 pub const SIGN_IN: Lambda = Lambda::new(Function::SignIn, handlers::sign_in);
 pub const MEMBER_PROFILE: Lambda = Lambda::new(Function::MemberProfile, handlers::member_profile);
@@ -111,29 +124,28 @@ pub const CERTIFY_STUDENT: Lambda = Lambda {
 };
 
 /// The service as deployed: DynamoDB table `TABLE_NAME`, keys from the secrets named by
-/// `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`, `IDEMPOTENCY_SECRET_ID` and `TOKEN_SECRET_ID`, and the
-/// function's upstream system from its secret, all read in one call. A missing or unusable secret
-/// stops the function at start; the sign-up functions never reach an upstream, so they start
-/// without (and are granted no) upstream secret.
+/// `PEPPER_SECRET_ID`, `IDEMPOTENCY_SECRET_ID` and `TOKEN_SECRET_ID`, and the function's upstream
+/// system (or the identity provider's client credentials) from its secret, all read in one call. A
+/// missing or unusable secret stops the function at start; a function that reaches no upstream
+/// starts without (and is granted no) upstream secret.
 pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> {
     let table_name = required("TABLE_NAME")?;
     let ids = SecretIds {
-        identity: required("IDENTITY_SECRET_ID")?,
         pepper: required("PEPPER_SECRET_ID")?,
         idempotency: required("IDEMPOTENCY_SECRET_ID")?,
         token: required("TOKEN_SECRET_ID")?,
     };
     let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
+    let identity = lambda.opens_identity_requests.then(identity_configuration).transpose()?;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
     let load = async {
-        match &upstream {
-            Some((_, id)) => {
-                KeyRing::load_with_upstream(secrets, ids, id, SECRET_REFRESH).await.map(|(k, e)| (k, Some(e)))
-            }
+        let extra = upstream.as_ref().map(|(_, id)| id).or(identity.as_ref().map(|(id, _, _)| id));
+        match extra {
+            Some(id) => KeyRing::load_with_secret(secrets, ids, id, SECRET_REFRESH).await.map(|(k, e)| (k, Some(e))),
             None => KeyRing::load(secrets, ids, SECRET_REFRESH).await.map(|keys| (keys, None)),
         }
     };
@@ -147,21 +159,37 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         }
     };
     let (loaded, ()) = tokio::join!(load, warm_up);
-    let (keys, upstream_endpoint) = loaded?;
+    let (keys, extra_secret) = loaded?;
     let keys = Arc::new(keys);
     let mut upstreams = Upstreams::unconfigured();
-    if let (Some((upstream, _)), Some(endpoint)) = (upstream, upstream_endpoint) {
-        (upstream.install)(&mut upstreams, &endpoint)?;
+    if let (Some((upstream, id)), Some(secret)) = (&upstream, &extra_secret) {
+        (upstream.install)(&mut upstreams, &crate::secrets::upstream_endpoint(secret, id)?)?;
     }
+    let (provider, client_origins) = match (identity, &extra_secret) {
+        (Some((id, endpoints, origins)), Some(secret)) => {
+            let credentials = client_credentials(secret, &id)?;
+            (NiceApi::new(endpoints, credentials, UPSTREAM_TIMEOUT)?, origins)
+        }
+        _ => (NiceApi::result_reader(), ClientOrigins::default()),
+    };
     Ok(Service {
         records: Records::new(Arc::new(table)),
         clock: Arc::new(SystemClock),
-        identity: Arc::new(SignedResults::new(keys.clone())),
+        identity: Arc::new(provider),
+        client_origins: Arc::new(client_origins),
         hasher: Arc::new(Argon2id::owasp()),
         hashing: Arc::new(HashingTurns::per_core(MAX_HASHING_WAIT)),
         keys,
         upstreams,
     })
+}
+
+/// What the function that opens identity requests needs besides the keys: the identity secret's id,
+/// the provider's URLs (its defaults when unset) and the web origins allowed to ask.
+fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), ConfigError> {
+    let origins = required("ALLOWED_ORIGINS")?;
+    let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain);
+    Ok((required("IDENTITY_SECRET_ID")?, NiceEndpoints::from_env()?, origins))
 }
 
 /// Runs one function: its routes from the shared table, on the production service.

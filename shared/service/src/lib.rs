@@ -1,5 +1,5 @@
 //! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
-//! (`store`, `records`), upstream adapters (`identity_results`, `upstream`) and their local simulators
+//! (`store`, `records`), upstream adapters (`identity`, `upstream`) and their local simulators
 //! (`sim`), the OpenAPI documents (`openapi`) and the web client (`web`) the local server serves.
 #![forbid(unsafe_code)]
 
@@ -8,7 +8,7 @@ pub mod audit;
 pub mod aws;
 pub mod clock;
 pub mod http;
-pub mod identity_results;
+pub mod identity;
 pub mod keys;
 pub mod lambda;
 pub mod local;

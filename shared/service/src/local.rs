@@ -7,15 +7,18 @@ use std::time::Duration;
 use axum::Router;
 use secrecy::SecretString;
 
+use crate::app::identity::{ClientOrigins, ReturnPage};
 use crate::app::Service;
 use crate::clock::AdjustableClock;
 use crate::http::{finish, routes, Function};
-use crate::identity_results::SignedResults;
+use crate::identity::nice::{ClientCredentials, NiceApi, NiceEndpoints};
+use crate::identity::IdentityProvider;
 use crate::keys::{random_token, Keys, SecretKey};
 use crate::passwords::{Argon2id, HashingTurns, PasswordHasher, MAX_HASHING_WAIT};
 use crate::records::Records;
 use crate::secrets::KeyRing;
 use crate::sim::dls::{self, DlsAccounts};
+use crate::sim::nice::{self, NiceProvider};
 use crate::sim::residency::{self, Residents};
 use crate::sim::upstream::Faults;
 use crate::sim::Simulators;
@@ -37,6 +40,8 @@ pub struct LocalApp {
     pub residency: Arc<dyn ResidencyRegistry>,
     /// The service's DLS adapter (also `service.upstreams.dls`), pointed at the simulated DLS.
     pub dls: Arc<dyn SchoolLibrarySystem>,
+    /// The simulated identity provider the service's adapter calls.
+    pub identity_provider: Arc<NiceProvider>,
 }
 
 pub struct LocalOptions {
@@ -105,13 +110,29 @@ pub async fn dynamodb_table(endpoint: &str, name: &str) -> Result<DynamoTable, L
 }
 
 impl LocalApp {
-    /// Fresh keys every start: the simulated provider and the service share them in this process,
-    /// and so do the simulated upstreams and their adapters (API keys).
+    /// Fresh keys every start, and fresh credentials the simulated upstreams and their adapters
+    /// share (API keys, the identity provider's client id and secret).
     pub fn new(options: LocalOptions) -> Self {
         let keys = Arc::new(KeyRing::fixed(Keys::random()));
         let clock = Arc::new(AdjustableClock::default());
-        let provider = Arc::new(SignedResults::new(keys.clone()));
         let (residency_key, dls_key) = (SecretString::from(random_token()), SecretString::from(random_token()));
+        let client_id = format!("sim-{}", &random_token()[..12]);
+        let client_secret = SecretString::from(random_token());
+        let (identity, client_origins): (Arc<dyn IdentityProvider>, ClientOrigins) = match options
+            .upstream_base
+            .as_deref()
+        {
+            Some(base) => {
+                let identity = simulated_provider(base, &client_id, &client_secret, options.upstream_timeout)
+                    .map(|provider| Arc::new(provider) as Arc<dyn IdentityProvider>)
+                    .unwrap_or_else(|error| {
+                        tracing::error!(error = %error, "identity adapter not built; every identity request is unavailable");
+                        Arc::new(NiceApi::result_reader())
+                    });
+                (identity, ClientOrigins::new(own_origins(base), ReturnPage::ClientOrigin))
+            }
+            None => (Arc::new(NiceApi::result_reader()), ClientOrigins::default()),
+        };
         let upstreams = match options.upstream_base.as_deref() {
             Some(base) => {
                 simulated_upstreams(base, &residency_key, &dls_key, options.upstream_timeout).unwrap_or_else(|error| {
@@ -124,7 +145,8 @@ impl LocalApp {
         let service = Service {
             records: Records::new(options.table),
             clock: clock.clone(),
-            identity: provider.clone(),
+            identity,
+            client_origins: Arc::new(client_origins),
             hasher: options.hasher,
             hashing: Arc::new(match options.hashing_turns {
                 Some(turns) => HashingTurns::new(turns, options.hashing_wait),
@@ -133,8 +155,9 @@ impl LocalApp {
             keys,
             upstreams: upstreams.clone(),
         };
+        let nice_provider = Arc::new(NiceProvider::new(client_id, client_secret));
         let simulators = Simulators {
-            provider,
+            nice: nice_provider.clone(),
             clock: clock.clone(),
             di_key: SecretKey::random(),
             residents: Arc::new(Residents::new(residency_key)),
@@ -149,7 +172,14 @@ impl LocalApp {
                 .merge(crate::web::routes())
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer)),
         );
-        Self { router, service, clock, residency: upstreams.residency, dls: upstreams.dls }
+        Self {
+            router,
+            service,
+            clock,
+            residency: upstreams.residency,
+            dls: upstreams.dls,
+            identity_provider: nice_provider,
+        }
     }
 }
 
@@ -159,6 +189,34 @@ fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respon
     use axum::response::IntoResponse;
     tracing::error!("a request panicked; answered 500");
     crate::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
+}
+
+/// The server's own origin under both loopback names (`http://127.0.0.1:3000`, `http://localhost:3000`):
+/// the web client it serves is the one client it allows.
+fn own_origins(base: &str) -> Vec<String> {
+    let base = base.trim_end_matches('/').to_owned();
+    let other = if base.contains("://127.0.0.1:") {
+        base.replacen("://127.0.0.1:", "://localhost:", 1)
+    } else {
+        base.replacen("://localhost:", "://127.0.0.1:", 1)
+    };
+    vec![base, other]
+}
+
+/// The NICE adapter aimed at the simulated provider served at `base`.
+fn simulated_provider(
+    base: &str,
+    client_id: &str,
+    client_secret: &SecretString,
+    timeout: Duration,
+) -> Result<NiceApi, UpstreamConfigError> {
+    let base = base.trim_end_matches('/');
+    let endpoints = NiceEndpoints::new(
+        &format!("{base}{}", nice::BASE_PATH),
+        &format!("{base}{}", nice::PHONE_WINDOW_PATH),
+        &format!("{base}{}", nice::IPIN_WINDOW_PATH),
+    )?;
+    NiceApi::new(endpoints, ClientCredentials::new(client_id, client_secret.clone())?, timeout)
 }
 
 /// The HTTP adapters aimed at the simulators served at `base`.

@@ -229,11 +229,16 @@ fn member_key(id: &str) -> Key {
     Key::new(format!("MEMBER#{id}"), "PROFILE")
 }
 
-fn used_result_key(transaction_id: &str) -> Key {
-    Key::new(format!("IDRESULT#{transaction_id}"), "USED")
+fn used_result_key(token_version_id: &str) -> Key {
+    Key::new(format!("IDREQ#{token_version_id}"), "USED")
 }
 
-/// How long a used-result marker outlives the result itself.
+fn identity_request_key(token_version_id: &str) -> Key {
+    Key::new(format!("IDREQ#{token_version_id}"), "REQUEST")
+}
+
+/// How long an identity request, and the marker of its use, outlive its validity: a late result is
+/// then answered as expired, not as unknown.
 const USED_MARKER_MARGIN: time::Duration = time::Duration::hours(1);
 
 /// One answer of a member's consent history, as a write: `CONSENT#<at>#<n>#<document>#<random>` (two
@@ -992,5 +997,44 @@ impl Records {
     /// The consent given for a certification that did not succeed: kept all the same.
     pub async fn record_consent_answer(&self, member_id: &str, consent: &RecordedConsent) -> Result<(), StoreError> {
         self.table.write(vec![consent_write(member_id, 0, consent)?]).await
+    }
+}
+
+/// An identity request (`IDREQ#<token_version_id>` / `REQUEST`): what it is for and for whom, and
+/// its keys sealed with the service's key; its use is the marker `IDREQ#<token_version_id>` / `USED`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityRequestRecord {
+    pub request_id: String,
+    pub token_version_id: String,
+    pub purpose: crate::identity::Purpose,
+    /// The sign-up session or the member it was made for; none for a recovery.
+    pub owner: Option<String>,
+    pub method: membership_domain::identity::Method,
+    /// The client's origin, the only one the return page hands the result to.
+    pub origin: String,
+    pub request_no: String,
+    pub sealed_keys: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl Records {
+    /// Keeps a new request until an hour after it expires; a provider id used twice fails.
+    pub async fn create_identity_request(&self, request: &IdentityRequestRecord) -> Result<(), StoreError> {
+        let key = identity_request_key(&request.token_version_id);
+        let item = item_of(&key, request, Some(request.expires_at + USED_MARKER_MARGIN))?;
+        self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
+    }
+
+    /// The request with this provider id, while it is kept.
+    pub async fn identity_request(
+        &self,
+        token_version_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<IdentityRequestRecord>, StoreError> {
+        self.live(&identity_request_key(token_version_id), now).await?.map(record_of).transpose()
     }
 }

@@ -100,12 +100,10 @@ impl SecretSource for SecretsManager {
     }
 }
 
-/// The ids of the secrets the service reads (environment: `IDENTITY_SECRET_ID`, `PEPPER_SECRET_ID`,
+/// The ids of the key secrets every function reads (environment: `PEPPER_SECRET_ID`,
 /// `IDEMPOTENCY_SECRET_ID`, `TOKEN_SECRET_ID`).
 #[derive(Debug, Clone)]
 pub struct SecretIds {
-    /// `{ "resultKey": "..." }`: verifies identity-provider results.
-    pub identity: String,
     /// `{ "pepper": "..." }`: peppers DI hashes in person and child claims.
     pub pepper: String,
     /// `{ "key": "..." }`: idempotency payload HMACs and sealed saved responses.
@@ -122,18 +120,17 @@ fn key_field(secret: &Value, id: &str, field: &'static str) -> Result<SecretKey,
     SecretKey::from_text(text).map_err(|source| SecretError::BadKey { id: id.to_owned(), field, source })
 }
 
-/// Fetches the four key secrets, and `extra` beside them, in one call.
+/// Fetches the three key secrets, and `extra` beside them, in one call.
 async fn load(
     source: &dyn SecretSource,
     ids: &SecretIds,
     extra: Option<&str>,
 ) -> Result<(Keys, Option<Value>), SecretError> {
-    let mut names = vec![ids.identity.as_str(), ids.pepper.as_str(), ids.idempotency.as_str(), ids.token.as_str()];
+    let mut names = vec![ids.pepper.as_str(), ids.idempotency.as_str(), ids.token.as_str()];
     names.extend(extra);
     let mut values = source.secrets(&names).await?.into_iter();
     let mut key = |id: &str, field| key_field(&values.next().unwrap_or_default(), id, field);
     let keys = Keys {
-        identity_result: key(&ids.identity, "resultKey")?,
         di_pepper: key(&ids.pepper, "pepper")?,
         idempotency: key(&ids.idempotency, "key")?,
         token_signing: key(&ids.token, "signingKey")?,
@@ -151,6 +148,20 @@ pub fn upstream_endpoint(secret: &Value, id: &str) -> Result<UpstreamEndpoint, S
     };
     UpstreamEndpoint::new(field("baseUrl")?, secrecy::SecretString::from(field("apiKey")?))
         .map_err(|source| SecretError::BadEndpoint { id: id.to_owned(), source })
+}
+
+/// The identity provider's client id and secret from the identity secret `{ "clientId",
+/// "clientSecret" }` (named by `IDENTITY_SECRET_ID`); the function that opens identity requests does
+/// not start without them.
+pub fn client_credentials(secret: &Value, id: &str) -> Result<crate::identity::nice::ClientCredentials, SecretError> {
+    let field = |field: &'static str| {
+        secret.get(field).and_then(Value::as_str).ok_or_else(|| SecretError::MissingField { id: id.to_owned(), field })
+    };
+    crate::identity::nice::ClientCredentials::new(
+        field("clientId")?,
+        secrecy::SecretString::from(field("clientSecret")?),
+    )
+    .map_err(|source| SecretError::BadEndpoint { id: id.to_owned(), source })
 }
 
 struct Loaded {
@@ -177,6 +188,17 @@ impl KeyRing {
         refresh_every: Duration,
     ) -> Result<Self, SecretError> {
         Ok(Self::load_with(source, ids, None, refresh_every).await?.0)
+    }
+
+    /// As [`KeyRing::load`], reading the secret `extra` in the same call.
+    pub async fn load_with_secret(
+        source: Arc<dyn SecretSource>,
+        ids: SecretIds,
+        extra: &str,
+        refresh_every: Duration,
+    ) -> Result<(Self, Value), SecretError> {
+        let (ring, secret) = Self::load_with(source, ids, Some(extra), refresh_every).await?;
+        Ok((ring, secret.unwrap_or_default()))
     }
 
     /// As [`KeyRing::load`], reading the upstream endpoint secret `upstream` in the same call.
@@ -255,17 +277,12 @@ mod tests {
     }
 
     fn ids() -> SecretIds {
-        SecretIds {
-            identity: "identity".into(),
-            pepper: "pepper".into(),
-            idempotency: "idempotency".into(),
-            token: "token".into(),
-        }
+        SecretIds { pepper: "pepper".into(), idempotency: "idempotency".into(), token: "token".into() }
     }
 
     #[tokio::test]
     async fn a_missing_secret_or_field_fails_closed() {
-        let mut secrets = four_keys();
+        let mut secrets = three_keys();
         secrets.remove("pepper");
         let source = Arc::new(Fixed(Mutex::new(secrets)));
         assert!(matches!(
@@ -281,9 +298,8 @@ mod tests {
         assert!(matches!(KeyRing::load(source, ids(), Duration::from_secs(60)).await, Err(SecretError::BadKey { .. })));
     }
 
-    fn four_keys() -> HashMap<String, Value> {
+    fn three_keys() -> HashMap<String, Value> {
         HashMap::from([
-            ("identity".to_owned(), serde_json::json!({ "resultKey": "a".repeat(40) })),
             ("pepper".to_owned(), serde_json::json!({ "pepper": "p".repeat(40) })),
             ("idempotency".to_owned(), serde_json::json!({ "key": "i".repeat(40) })),
             ("token".to_owned(), serde_json::json!({ "signingKey": "t".repeat(40) })),
@@ -292,7 +308,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_upstream_endpoint_needs_both_fields_and_an_https_url() {
-        let mut secrets = four_keys();
+        let mut secrets = three_keys();
         secrets.extend([
             ("ok".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api", "apiKey": "k-1" })),
             ("no-key".to_owned(), serde_json::json!({ "baseUrl": "https://dls.example.kr/api" })),
@@ -311,8 +327,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_identity_secret_needs_a_client_id_and_secret() {
+        let mut secrets = three_keys();
+        secrets.extend([
+            ("ok".to_owned(), serde_json::json!({ "clientId": "client-1", "clientSecret": "s3cret" })),
+            ("no-secret".to_owned(), serde_json::json!({ "clientId": "client-1" })),
+        ]);
+        let source = Arc::new(Fixed(Mutex::new(secrets)));
+        let load = |id: &'static str| KeyRing::load_with_secret(source.clone(), ids(), id, Duration::from_secs(60));
+        let (_, secret) = load("ok").await.unwrap();
+        assert!(client_credentials(&secret, "ok").is_ok());
+        let (_, secret) = load("no-secret").await.unwrap();
+        assert!(matches!(
+            client_credentials(&secret, "no-secret"),
+            Err(SecretError::MissingField { field: "clientSecret", .. })
+        ));
+    }
+
+    #[tokio::test]
     async fn stale_keys_are_refreshed_and_a_failed_refresh_keeps_them() {
-        let source = Arc::new(Fixed(Mutex::new(four_keys())));
+        let source = Arc::new(Fixed(Mutex::new(three_keys())));
         let ring = KeyRing::load(source.clone(), ids(), Duration::ZERO).await.unwrap();
         let before = ring.current().person_key("di");
         source.0.lock().unwrap().insert("pepper".into(), serde_json::json!({ "pepper": "q".repeat(40) }));

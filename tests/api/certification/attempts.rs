@@ -100,20 +100,20 @@ async fn a_childs_guardian_is_checked_before_the_limit() {
     let body = citizen_body(&app, "표아이", &rrn).await;
     let wrong_name = citizen_body(&app, "표아니", &rrn).await;
     for _ in 0..5 {
-        let result = app.result_for(&guardian, "phone").await;
+        let result = app.member_result("guardian", &token, &guardian, "phone").await;
         let response = certify(&app, &token, CITIZEN, &with_guardian(wrong_name.clone(), &result)).await;
         response.assert_problem(422, "certification.identity_mismatch");
     }
 
     // When the guardian does not verify, or another adult does
     let missing = certify(&app, &token, CITIZEN, &body).await;
-    let stranger = app.result_for(&Person::new("표남남", "1970-10-10"), "phone").await;
+    let stranger = app.member_result("guardian", &token, &Person::new("표남남", "1970-10-10"), "phone").await;
     let another = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), &stranger)).await;
 
     // Then the guardian is required first; with the guardian's fresh result, the limit answers
     missing.assert_problem(422, "guardian.required");
     another.assert_problem(422, "guardian.required");
-    let result = app.result_for(&guardian, "phone").await;
+    let result = app.member_result("guardian", &token, &guardian, "phone").await;
     let limited = certify(&app, &token, CITIZEN, &with_guardian(body, &result)).await;
     limited.assert_problem(429, "certification.rate_limited");
     retry_after(&limited);

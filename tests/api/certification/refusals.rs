@@ -251,7 +251,7 @@ async fn a_child_under_14_needs_a_fresh_result_of_the_guardian_who_signed_them_u
 
     // When another adult, or the child, verifies
     for person in [&stranger, &Person::new("문아이", birth)] {
-        let result = app.result_for(person, "phone").await;
+        let result = app.member_result("guardian", &token, person, "phone").await;
         let response = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), &result)).await;
         response.assert_problem(422, "guardian.required");
 
@@ -260,26 +260,34 @@ async fn a_child_under_14_needs_a_fresh_result_of_the_guardian_who_signed_them_u
         replayed.assert_problem(409, "identity.result_replayed");
     }
     // and a result of the guardian's older than 10 minutes, or that is no result, as such
-    let stale = app.result_for(&guardian, "phone").await;
+    let stale = app.member_result("guardian", &token, &guardian, "phone").await;
     app.advance_clock(11 * 60).await;
     let expired = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), &stale)).await;
     expired.assert_problem(422, "identity.result_expired");
-    let forged = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), "not-a-result")).await;
+    let forged = json!({ "tokenVersionId": "not-a-request", "encData": "x", "integrityValue": "y" });
+    let forged = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), &forged)).await;
     forged.assert_problem(422, "identity.result_invalid");
+    let cancelled = app.request_identity("guardian", "phone", Some(&token)).await;
+    let cancelled = app.cancel_at_provider(&cancelled).await;
+    let failed = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), &cancelled)).await;
+    failed.assert_problem(422, "identity.verification_failed");
     assert_eq!(me(&app, &token).await["grade"], "associate");
 
     // When the guardian verifies afresh: the child's name and number must still be the child's
-    let result = app.result_for(&guardian, "phone").await;
+    let result = app.member_result("guardian", &token, &guardian, "phone").await;
     let guardians_name = with_guardian(citizen_body(&app, "문보호", &rrn).await, &result);
     certify(&app, &token, CITIZEN, &guardians_name).await.assert_problem(422, "certification.identity_mismatch");
 
     // Then with the child's own, and none of the refusals before the daily limit counted
-    let result = app.result_for(&guardian, "phone").await;
-    let response = certify(&app, &token, CITIZEN, &with_guardian(body, &result)).await;
+    let result = app.member_result("guardian", &token, &guardian, "phone").await;
+    let response = certify(&app, &token, CITIZEN, &with_guardian(body.clone(), &result)).await;
     assert_eq!((response.status, &response.body["grade"]), (200, &json!("full")), "{}", response.text);
-    // and the guardian's result of that success is used up too
+    // and the guardian's result of that success is used up too (the grade is checked first: it
+    // answers 409 now, whatever the result), and serves no sign-up
     let signup = app.signup_at("child", Step::Identity, &guardian).await;
-    app.verify_identity(&signup, "phone", &result).await.assert_problem(409, "identity.result_replayed");
+    app.verify_identity(&signup, &result).await.assert_problem(422, "identity.result_invalid");
+    let marker = format!("IDREQ#{}", result["tokenVersionId"].as_str().unwrap());
+    assert!(app.dump().await.iter().any(|i| i.key().is_some_and(|k| k.pk == marker && k.sk == "USED")));
 }
 
 #[tokio::test]

@@ -106,7 +106,7 @@ async fn a_child_under_14_born_in_the_2000s_is_certified_with_the_guardians_fres
         app.add_resident(&rrn, name, "incheon").await;
 
         // When the child certifies as a citizen with the guardian's fresh identity result
-        let result = app.result_for(&guardian, "phone").await;
+        let result = app.member_result("guardian", &token, &guardian, "phone").await;
         let body = with_guardian(citizen_body(&app, name, &rrn).await, &result);
         let response = certify(&app, &token, CITIZEN, &body).await;
 
@@ -130,9 +130,9 @@ async fn a_child_under_14_becomes_a_light_member_with_the_guardians_fresh_result
     app.add_dls_account("한아이", "han-kid", "Picture-Book-3", "2020-03-02").await;
 
     // When the child certifies as a student, with the guardian verifying by I-PIN
-    let result = app.result_for(&guardian, "ipin").await;
+    let result = app.member_result("guardian", &token, &guardian, "ipin").await;
     let mut body = student_body(&app, "한아이", "han-kid", "Picture-Book-3").await;
-    body["guardian"] = json!({ "method": "ipin", "result": result });
+    body["guardian"] = result;
     let response = certify(&app, &token, STUDENT, &body).await;
 
     // Then the child is a light member
@@ -165,7 +165,7 @@ async fn foreign_residents_numbers_are_read_with_their_century() {
         let token = child(&app, &guardian, &format!("foreignkid{n}"), name, birth).await;
         let rrn = rrn_of(birth, seventh, "654321");
         app.add_resident(&rrn, name, "incheon").await;
-        let result = app.result_for(&guardian, "phone").await;
+        let result = app.member_result("guardian", &token, &guardian, "phone").await;
 
         let response =
             certify(&app, &token, CITIZEN, &with_guardian(citizen_body(&app, name, &rrn).await, &result)).await;

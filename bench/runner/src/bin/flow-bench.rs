@@ -34,18 +34,35 @@ async fn flow(client: &reqwest::Client, base: &str, n: usize) {
     ]});
     post(client, format!("{base}/v1/signups/{id}/consents"), Some(token), consents).await;
     let run = std::process::id();
-    let minted = post(
+    // 본인확인 at the simulated provider: the request, its window, the person verifying there.
+    let opened = post(
         client,
-        format!("{base}/_sim/identity-results"),
-        None,
-        json!({ "method": "phone", "name": "김하늘", "birthDate": "1990-05-17", "di": format!("flow-{run}-{n}") }),
+        format!("{base}/v1/identity/requests"),
+        Some(token),
+        json!({ "purpose": "signup", "method": "phone", "origin": base }),
     )
     .await;
+    let fields = &opened["provider"]["fields"];
+    let form: Vec<(String, String)> =
+        fields.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
+    let window = client.post(opened["provider"]["url"].as_str().unwrap()).form(&form).send().await.expect("window");
+    assert!(window.status().is_success(), "the provider's window: {}", window.status());
+    let completed = client
+        .post(format!("{base}/_sim/nice/complete"))
+        .header("accept", "application/json")
+        .json(&json!({ "tokenVersionId": fields["token_version_id"], "name": "김하늘", "birthDate": "1990-05-17",
+            "di": format!("flow-{run}-{n}") }))
+        .send()
+        .await
+        .expect("complete");
+    let result: Value = completed.json().await.expect("the provider's result");
+    let result = &result["fields"];
     post(
         client,
         format!("{base}/v1/signups/{id}/identity"),
         Some(token),
-        json!({ "method": "phone", "result": minted["result"] }),
+        json!({ "identity": { "tokenVersionId": result["token_version_id"], "encData": result["enc_data"],
+            "integrityValue": result["integrity_value"] } }),
     )
     .await;
     let username = format!("f{run}x{n}");

@@ -5,7 +5,7 @@
 use membership_domain::calendar::{full_age, seoul_date, seoul_midnight, CalendarDate};
 use membership_domain::consent::{check_answers, ConsentStep, DocumentId};
 use membership_domain::dls::{account_existed_at_signup, DlsId, DlsPassword};
-use membership_domain::identity::{Method, PersonName};
+use membership_domain::identity::PersonName;
 use membership_domain::member::{Grade, GENERAL_MEMBER_AGE};
 use membership_domain::rrn::Rrn;
 use membership_domain::signup::{Channel, RecordedConsent};
@@ -32,10 +32,8 @@ pub struct ConsentForm {
     pub agreed: bool,
 }
 
-pub struct GuardianForm {
-    pub method: Method,
-    pub result: String,
-}
+/// The guardian's verification: a result of a request of purpose `guardian` made by the member.
+pub type GuardianForm = super::identity::IdentityForm;
 
 pub struct CitizenForm {
     pub consent: Option<ConsentForm>,
@@ -228,7 +226,8 @@ impl Service {
         // PIPA art. 22-2: for a child under 14, the legal representative who signed the child up consents.
         if full_age(member.birth_date.date(), today) < GENERAL_MEMBER_AGE {
             let Some(guardian) = guardian else { return Err(Failure::GuardianRequired) };
-            let identity = self.use_identity_result(guardian.method, &guardian.result).await?;
+            let identity =
+                self.use_identity_result(crate::identity::Purpose::Guardian, Some(&member.member_id), guardian).await?;
             let key = self.keys.current().person_key(identity.di.expose());
             if member.guardian.as_ref().is_none_or(|g| g.person_key != key) {
                 return Err(Failure::GuardianRequired);

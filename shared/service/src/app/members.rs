@@ -231,15 +231,15 @@ impl Service {
     pub async fn upgrade(
         &self,
         caller: Caller,
-        method: membership_domain::identity::Method,
-        result: &str,
+        identity: &super::identity::IdentityForm,
     ) -> Result<MemberView, Failure> {
         use membership_domain::member::MemberType;
         let mut member = caller.member;
         if member.member_type != MemberType::Child {
             return Err(Failure::NotApplicable);
         }
-        let fresh = self.check_identity_result(method, result).await?;
+        let fresh =
+            self.check_identity_result(crate::identity::Purpose::Upgrade, Some(&member.member_id), identity).await?;
         let now = self.clock.now();
         let person_key = self.keys.current().person_key(fresh.identity.di.expose());
         let replaces = match self.upgrade_refusal(&member, &fresh.identity, &person_key, now).await {

@@ -17,7 +17,7 @@ use membership_domain::signup::{AgeRuleError, SignupStep};
 use membership_domain::FieldError;
 
 use crate::clock::Clock;
-use crate::identity_results::IdentityProvider;
+use crate::identity::IdentityProvider;
 use crate::passwords::{HashingTurns, PasswordHasher, TurnError};
 use crate::records::Records;
 use crate::secrets::KeyRing;
@@ -29,7 +29,11 @@ use crate::upstream::Upstreams;
 pub struct Service {
     pub records: Records,
     pub clock: Arc<dyn Clock>,
+    /// The identity provider: opens requests (in the function that holds its client credentials)
+    /// and reads their results (everywhere).
     pub identity: Arc<dyn IdentityProvider>,
+    /// Who may ask for an identity request, and where the provider sends the person back.
+    pub client_origins: Arc<identity::ClientOrigins>,
     pub hasher: Arc<dyn PasswordHasher>,
     /// Turns for the hasher: never more hashes at once than cores.
     pub hashing: Arc<HashingTurns>,
@@ -65,6 +69,8 @@ pub enum Failure {
     IdentityResultExpired,
     #[error("the identity result was used already")]
     IdentityResultReplayed,
+    #[error("the person cancelled or failed the verification at the provider")]
+    IdentityVerificationFailed,
     #[error(transparent)]
     Age(#[from] AgeRuleError),
     #[error("the person already holds a membership")]

@@ -1,14 +1,15 @@
 //! Account recovery (아이디 찾기 / 비밀번호 찾기) from a fresh identity result: the member's own, or
 //! the guardian's for the children they signed up. No answer tells which part did not match.
 
-use membership_domain::identity::Method;
 use membership_domain::member::{standing, Standing};
 use membership_domain::password::Password;
 use membership_domain::username::Username;
 use membership_domain::FieldError;
 
+use super::identity::IdentityForm;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
+use crate::identity::Purpose;
 use crate::records::{ClaimKind, MemberRecord};
 
 impl Service {
@@ -27,8 +28,8 @@ impl Service {
     }
 
     /// `POST /v1/recovery/username`.
-    pub async fn recover_usernames(&self, method: Method, result: &str) -> Result<Vec<MemberRecord>, Failure> {
-        let identity = self.use_identity_result(method, result).await?;
+    pub async fn recover_usernames(&self, identity: &IdentityForm) -> Result<Vec<MemberRecord>, Failure> {
+        let identity = self.use_identity_result(Purpose::Recovery, None, identity).await?;
         let person_key = self.keys.current().person_key(identity.di.expose());
         let accounts = self.accounts_of(&person_key).await?;
         if accounts.is_empty() {
@@ -44,8 +45,7 @@ impl Service {
     /// `POST /v1/recovery/password`: lifts a sign-in lock and ends every session of the account.
     pub async fn reset_password(
         &self,
-        method: Method,
-        result: &str,
+        identity: &IdentityForm,
         username: &str,
         new_password: &str,
     ) -> Result<(), Failure> {
@@ -53,7 +53,7 @@ impl Service {
         let password = Password::parse(new_password, username.as_ref()).map_err(|codes| {
             Failure::WeakPassword(codes.into_iter().map(|c| FieldError::new("/newPassword", c)).collect())
         })?;
-        let fresh = self.check_identity_result(method, result).await?;
+        let fresh = self.check_identity_result(Purpose::Recovery, None, identity).await?;
         let person_key = self.keys.current().person_key(fresh.identity.di.expose());
         let accounts = self.accounts_of(&person_key).await?;
         let Some(account) = username.and_then(|username| accounts.into_iter().find(|m| m.username == username)) else {

@@ -4,7 +4,7 @@
 use membership_domain::calendar::{seoul_date, CalendarDate};
 use membership_domain::consent::{check_answers, missing_required, ConsentStep};
 use membership_domain::contact::{Email, MobilePhone};
-use membership_domain::identity::{Method, PersonName};
+use membership_domain::identity::PersonName;
 use membership_domain::library::Library;
 use membership_domain::loan_card::LoanCardNumber;
 use membership_domain::member::{Grade, MemberType};
@@ -17,8 +17,10 @@ use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use time::Date;
 
+use super::identity::IdentityForm;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
+use crate::identity::Purpose;
 use crate::keys::{random_id, random_token, token_hash, token_matches};
 use crate::records::{ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, Holder, MemberRecord, NewMember};
 use crate::store::StoreError;
@@ -67,8 +69,11 @@ const CREATE_ATTEMPTS: usize = 5;
 
 impl Service {
     pub async fn start_signup(&self, member_type: MemberType) -> Result<StartedSignup, Failure> {
-        let token = random_token();
-        let session = SignupSession::start(random_id(), token_hash(&token), member_type, self.clock.now());
+        // The token names its session, so that a request carrying only the token (an identity
+        // request) finds the session it is for; the random part is what authorises.
+        let id = random_id();
+        let token = format!("{id}.{}", random_token());
+        let session = SignupSession::start(id, token_hash(&token), member_type, self.clock.now());
         self.records.create_signup(&session).await?;
         let event =
             AuditEvent::new(&session.id, "signup.started", session.created_at).with("memberType", member_type.as_str());
@@ -89,6 +94,16 @@ impl Service {
             return Err(Failure::WrongStep { expected: session.step });
         }
         Ok(session)
+    }
+
+    /// The sign-up a token authorises, which must be at its identity step (an identity request of
+    /// purpose `signup`).
+    pub async fn signup_awaiting_identity(&self, token: &str) -> Result<String, Failure> {
+        let (id, _) = token.split_once('.').ok_or(Failure::SignupTokenInvalid)?;
+        if id.is_empty() || id.len() > 64 {
+            return Err(Failure::SignupTokenInvalid);
+        }
+        Ok(self.open_signup(id, token, SignupStep::Identity).await?.id)
     }
 
     /// Saves a step's change; when another request changed the session first, answers as that
@@ -133,17 +148,12 @@ impl Service {
         Ok(session.step)
     }
 
-    /// 본인확인. The checks run in the contract's order: a result that is not a valid result of this
-    /// method, one used before, one too old; from then on the result is used up, whatever follows.
-    pub async fn verify_identity(
-        &self,
-        id: &str,
-        token: &str,
-        method: Method,
-        result: &str,
-    ) -> Result<VerifiedPerson, Failure> {
+    /// 본인확인. The checks run in the contract's order: the sign-up's own, then the result's (not
+    /// of a request of this sign-up, used before, too old, not a success); from then on the request
+    /// is used up, whatever follows.
+    pub async fn verify_identity(&self, id: &str, token: &str, form: &IdentityForm) -> Result<VerifiedPerson, Failure> {
         let mut session = self.open_signup(id, token, SignupStep::Identity).await?;
-        let fresh = self.check_identity_result(method, result).await?;
+        let fresh = self.check_identity_result(Purpose::Signup, Some(&session.id), form).await?;
         let now = self.clock.now();
         let identity = &fresh.identity;
         let claim_key = self.keys.current().person_key(identity.di.expose());
@@ -179,7 +189,9 @@ impl Service {
         let role_name = if role == Role::Applicant { "self" } else { "guardian" };
         self.records
             .audit(
-                AuditEvent::new(id, "identity.verified", now).with("method", method.as_str()).with("role", role_name),
+                AuditEvent::new(id, "identity.verified", now)
+                    .with("method", fresh.identity.method.as_str())
+                    .with("role", role_name),
             )
             .await;
         Ok(person)

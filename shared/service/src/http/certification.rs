@@ -3,33 +3,20 @@
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::Json;
-use membership_domain::identity::Method;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{ApiJson, ClientChannel, ConsentBody};
+use super::identity::IdentityBody;
 use super::members::{instant, ActiveMember};
-use crate::app::certification::{CitizenForm, ConsentForm, GuardianForm, StudentForm};
+use crate::app::certification::{CitizenForm, ConsentForm, StudentForm};
 use crate::app::{Failure, Service};
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GuardianBody {
-    method: Method,
-    result: String,
-}
 
 impl From<ConsentBody> for ConsentForm {
     fn from(body: ConsentBody) -> Self {
         let (document, version, agreed) = body.into_answer();
         ConsentForm { document, version, agreed }
-    }
-}
-
-impl From<GuardianBody> for GuardianForm {
-    fn from(body: GuardianBody) -> Self {
-        GuardianForm { method: body.method, result: body.result }
     }
 }
 
@@ -45,7 +32,7 @@ pub struct CitizenBody {
     #[serde(default)]
     rrn: SecretString,
     #[serde(default)]
-    guardian: Option<GuardianBody>,
+    guardian: Option<IdentityBody>,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +47,7 @@ pub struct StudentBody {
     #[serde(default)]
     dls_password: SecretString,
     #[serde(default)]
-    guardian: Option<GuardianBody>,
+    guardian: Option<IdentityBody>,
 }
 
 fn certified(certified: crate::app::certification::Certified) -> impl IntoResponse {

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use membership_domain::calendar::{seoul_date, CalendarDate};
-use membership_domain::identity::Method;
 use membership_domain::member::{consent_renewal_due, standing, Standing};
 use membership_domain::password::Password;
 use secrecy::{ExposeSecret, SecretString};
@@ -16,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::extract::{bearer, ApiJson, ClientChannel, ConsentBody};
+use super::identity::IdentityBody;
 use crate::app::members::{ContactChange, MemberView};
 use crate::app::sessions::{Caller, Tokens};
 use crate::app::{Failure, Service};
@@ -220,8 +220,7 @@ pub async fn withdraw(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdentityResultBody {
-    method: Method,
-    result: String,
+    identity: IdentityBody,
 }
 
 fn account_body(member: &MemberRecord) -> Value {
@@ -236,15 +235,14 @@ pub async fn recover_username(
     State(service): State<Service>,
     ApiJson(body): ApiJson<IdentityResultBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let accounts = service.recover_usernames(body.method, &body.result).await?;
+    let accounts = service.recover_usernames(&body.identity.into()).await?;
     Ok(Json(json!({ "accounts": accounts.iter().map(account_body).collect::<Vec<_>>() })))
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResetPasswordBody {
-    method: Method,
-    result: String,
+    identity: IdentityBody,
     username: String,
     new_password: SecretString,
 }
@@ -253,7 +251,7 @@ pub async fn reset_password(
     State(service): State<Service>,
     ApiJson(body): ApiJson<ResetPasswordBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    service.reset_password(body.method, &body.result, &body.username, body.new_password.expose_secret()).await?;
+    service.reset_password(&body.identity.into(), &body.username, body.new_password.expose_secret()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -303,6 +301,6 @@ pub async fn upgrade(
     ActiveMember(caller): ActiveMember,
     ApiJson(body): ApiJson<IdentityResultBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let view = service.upgrade(caller, body.method, &body.result).await?;
+    let view = service.upgrade(caller, &body.identity.into()).await?;
     Ok(Json(member_body(&view, service.clock.now())))
 }

@@ -116,6 +116,10 @@ pub fn problem_text(code: &str, lang: Lang) -> (&'static str, &'static str) {
             ("이미 사용된 본인확인", "이미 사용된 본인확인 결과입니다. 다시 인증해 주세요."),
             ("Identity result already used", "This verification result was used already. Please verify again."),
         ),
+        "identity.verification_failed" => (
+            ("본인확인 실패", "본인확인이 취소되었거나 완료되지 않았습니다. 다시 인증해 주세요."),
+            ("Identity verification failed", "The verification was cancelled or did not succeed. Please verify again."),
+        ),
         "age.requires_child_signup" => (
             ("어린이·학생회원 가입 대상", "만 14세 미만은 어린이·학생회원으로 가입해 주세요."),
             ("Child sign-up required", "People under 14 sign up as child members."),

@@ -4,6 +4,7 @@
 mod certification;
 pub mod extract;
 mod idempotency;
+mod identity;
 mod members;
 pub mod messages;
 pub mod problem;
@@ -111,7 +112,7 @@ pub const CATCH_ALL: Function = Function::StartSignup;
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
-pub static ROUTES: [Route; 22] = [
+pub static ROUTES: [Route; 24] = [
     route(Method::GET, "/healthz", Function::StartSignup),
     route(Method::GET, "/v1/terms", Function::StartSignup),
     route(Method::GET, "/v1/libraries", Function::StartSignup),
@@ -119,6 +120,8 @@ pub static ROUTES: [Route; 22] = [
     route(Method::POST, "/v1/signups", Function::StartSignup),
     idempotent("/v1/signups/{signupId}/consents", Function::RecordConsent, Idempotency::PerSignup),
     idempotent("/v1/signups/{signupId}/identity", Function::VerifyIdentity, Idempotency::PerSignup),
+    route(Method::POST, "/v1/identity/requests", Function::VerifyIdentity),
+    route(Method::POST, "/v1/identity/return", Function::VerifyIdentity),
     idempotent("/v1/signups/{signupId}/member", Function::CompleteSignup, Idempotency::PerSignup),
     route(Method::POST, "/v1/sessions", Function::SignIn),
     route(Method::POST, "/v1/sessions/refresh", Function::SignIn),
@@ -144,7 +147,7 @@ pub type Handlers = fn(&Route) -> MethodRouter<Service>;
 pub mod handlers {
     use axum::routing::{delete, get, patch, post, MethodRouter};
 
-    use super::{certification, members, reference, signup, Function, Route};
+    use super::{certification, identity, members, reference, signup, Function, Route};
     use crate::app::Service;
 
     /// Any route of the table (the local server and the tests serve them all).
@@ -188,6 +191,8 @@ pub mod handlers {
     pub fn verify_identity(route: &Route) -> MethodRouter<Service> {
         match (route.method.as_str(), route.path) {
             ("POST", "/v1/signups/{signupId}/identity") => post(signup::verify_identity),
+            ("POST", "/v1/identity/requests") => post(identity::create_request),
+            ("POST", "/v1/identity/return") => post(identity::return_page),
             _ => missing(route),
         }
     }

@@ -117,6 +117,9 @@ impl From<Failure> for Problem {
             Failure::IdentityResultInvalid => Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_invalid"),
             Failure::IdentityResultExpired => Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_expired"),
             Failure::IdentityResultReplayed => Problem::new(S::CONFLICT, "identity.result_replayed"),
+            Failure::IdentityVerificationFailed => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, "identity.verification_failed")
+            }
             Failure::Age(AgeRuleError::RequiresChildSignup) => {
                 Problem::new(S::UNPROCESSABLE_ENTITY, "age.requires_child_signup")
             }

@@ -4,7 +4,6 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use membership_domain::identity::Method;
 use membership_domain::member::MemberType;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -12,6 +11,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
 use super::extract::{ApiJson, ClientChannel, ConsentBody, PathParam, SignupBearer};
+use super::identity::IdentityBody;
 use crate::app::signup::{ChildForm, MemberForm};
 use crate::app::{Failure, Service};
 
@@ -58,18 +58,17 @@ pub async fn record_consent(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct IdentityBody {
-    method: Method,
-    result: String,
+pub struct VerifyIdentityBody {
+    identity: IdentityBody,
 }
 
 pub async fn verify_identity(
     State(service): State<Service>,
     PathParam(signup_id): PathParam,
     SignupBearer(token): SignupBearer,
-    ApiJson(body): ApiJson<IdentityBody>,
+    ApiJson(body): ApiJson<VerifyIdentityBody>,
 ) -> Result<impl IntoResponse, Failure> {
-    let person = service.verify_identity(&signup_id, &token, body.method, &body.result).await?;
+    let person = service.verify_identity(&signup_id, &token, &body.identity.into()).await?;
     Ok(Json(json!({
         "step": "profile",
         "verified": { "name": person.name, "birthDate": person.birth_date, "role": person.role },

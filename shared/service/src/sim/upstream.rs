@@ -30,9 +30,8 @@ pub enum FaultMode {
     Error,
 }
 
-/// The systems `POST /_sim/faults` can make misbehave: the two the service calls, and the identity
-/// provider, which the service never calls (it verifies the provider's signed results itself): its
-/// outage is the client's, whose provider window fails, while the service goes on unaffected.
+/// The systems `POST /_sim/faults` can make misbehave: the residency registry, DLS, and the identity
+/// provider's server calls (an identity request then answers 503).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SimulatedSystem {
@@ -46,6 +45,7 @@ impl From<System> for SimulatedSystem {
         match system {
             System::Residency => SimulatedSystem::Residency,
             System::Dls => SimulatedSystem::Dls,
+            System::Identity => SimulatedSystem::Identity,
         }
     }
 }
@@ -71,11 +71,12 @@ impl Faults {
         modes.get(&system.into()).copied().unwrap_or(FaultMode::Ok)
     }
 
-    /// The identity provider's window: fails or hangs as set, else lets the minting through.
-    pub(super) async fn admit_identity(&self) -> Result<(), Response> {
-        match self.mode(SimulatedSystem::Identity) {
+    /// A system up lets the request through; one down answers 500 at once, one slow hangs longer
+    /// than the adapter waits.
+    pub(super) async fn admit_system(&self, system: SimulatedSystem) -> Result<(), Response> {
+        match self.mode(system) {
             FaultMode::Ok => Ok(()),
-            FaultMode::Error => Err(refusal(StatusCode::BAD_GATEWAY, "provider_unavailable")),
+            FaultMode::Error => Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal")),
             FaultMode::Timeout => {
                 tokio::time::sleep(self.hang).await;
                 Err(refusal(StatusCode::GATEWAY_TIMEOUT, "timeout"))
@@ -92,14 +93,7 @@ impl Faults {
         expected: &SecretString,
         headers: &HeaderMap,
     ) -> Result<(), Response> {
-        match self.mode(system) {
-            FaultMode::Ok => {}
-            FaultMode::Error => return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal")),
-            FaultMode::Timeout => {
-                tokio::time::sleep(self.hang).await;
-                return Err(refusal(StatusCode::GATEWAY_TIMEOUT, "timeout"));
-            }
-        }
+        self.admit_system(system.into()).await?;
         let presented = headers.get(API_KEY_HEADER).map(|value| value.as_bytes()).unwrap_or_default();
         if bool::from(presented.ct_eq(expected.expose_secret().as_bytes())) {
             Ok(())

@@ -34,8 +34,6 @@ pub(crate) struct JsonCall {
 }
 
 impl JsonCall {
-    /// The client is built here, once per adapter, and reused for every call (its connection pool
-    /// with it).
     pub(crate) fn new(
         system: System,
         endpoint: &UpstreamEndpoint,
@@ -46,80 +44,97 @@ impl JsonCall {
         let mut api_key =
             HeaderValue::from_str(endpoint.api_key.expose_secret()).map_err(|_| UpstreamConfigError::InvalidApiKey)?;
         api_key.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // A redirect could carry the body elsewhere; these systems answer where they are asked.
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .user_agent(concat!("incheon-library-membership/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(UpstreamConfigError::Client)?;
-        Ok(Self { system, http, url: endpoint.url_of(path)?, api_key, timeout })
+        Ok(Self { system, http: http_client(timeout)?, url: endpoint.url_of(path)?, api_key, timeout })
     }
 
     fn unavailable(&self, cause: Cause) -> UpstreamError {
         UpstreamError::unavailable(self.system, cause)
     }
 
-    fn failed(&self, error: reqwest::Error) -> UpstreamError {
-        let cause = if error.is_timeout() {
-            Cause::Timeout
-        } else if error.is_connect() {
-            Cause::Connect
-        } else {
-            Cause::Transport
-        };
-        UpstreamError::Unavailable { system: self.system, cause, source: Some(error.without_url()) }
-    }
-
     /// `request` as a JSON body in a wiped buffer, posted; the 2xx answer read as `A`.
     pub(crate) async fn post<R: Serialize, A: DeserializeOwned>(&self, request: &R) -> Result<A, UpstreamError> {
         let body = wiped_json(request).ok_or_else(|| self.unavailable(Cause::Malformed))?;
-        let deadline = Instant::now() + self.timeout;
-        let mut retried = false;
-        let response = loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(self.unavailable(Cause::Timeout));
-            }
-            let sent = self
-                .http
+        let (status, answer) = exchange(self.system, self.timeout, |remaining| {
+            self.http
                 .post(self.url.clone())
                 .header(API_KEY_HEADER, self.api_key.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .header(ACCEPT, "application/json")
                 .timeout(remaining)
                 .body(body.clone())
-                .send()
-                .await;
-            match sent {
-                Ok(response) => break response,
-                Err(error) if error.is_connect() && !error.is_timeout() && !retried => retried = true,
-                Err(error) => return Err(self.failed(error)),
-            }
-        };
-        let status = response.status();
+        })
+        .await?;
         if !status.is_success() {
             return Err(self.unavailable(Cause::Status(status.as_u16())));
         }
-        let answer = self.read(response).await?;
         serde_json::from_slice(&answer).map_err(|_| self.unavailable(Cause::Malformed))
     }
+}
 
-    async fn read(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
-        if response.content_length().is_some_and(|length| length > ANSWER_MAX as u64) {
-            return Err(self.unavailable(Cause::Malformed));
+/// The HTTP client of an adapter, built once and reused for every call (its connection pool with it).
+pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, UpstreamConfigError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        // A redirect could carry the body elsewhere; these systems answer where they are asked.
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent(concat!("incheon-library-membership/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(UpstreamConfigError::Client)
+}
+
+fn failed(system: System, error: reqwest::Error) -> UpstreamError {
+    let cause = if error.is_timeout() {
+        Cause::Timeout
+    } else if error.is_connect() {
+        Cause::Connect
+    } else {
+        Cause::Transport
+    };
+    UpstreamError::Unavailable { system, cause, source: Some(error.without_url()) }
+}
+
+/// One exchange within `timeout`: the request `build` makes (given the time left) sent, once more
+/// when no connection could be made, and the answer's status and body (at most 64 KiB) read.
+pub(crate) async fn exchange(
+    system: System,
+    timeout: Duration,
+    build: impl Fn(Duration) -> reqwest::RequestBuilder,
+) -> Result<(reqwest::StatusCode, Vec<u8>), UpstreamError> {
+    let deadline = Instant::now() + timeout;
+    let mut retried = false;
+    let response = loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(UpstreamError::unavailable(system, Cause::Timeout));
         }
-        let mut answer = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| self.failed(error))? {
-            if answer.len() + chunk.len() > ANSWER_MAX {
-                return Err(self.unavailable(Cause::Malformed));
-            }
-            answer.extend_from_slice(&chunk);
+        match build(remaining).send().await {
+            Ok(response) => break response,
+            Err(error) if error.is_connect() && !error.is_timeout() && !retried => retried = true,
+            Err(error) => return Err(failed(system, error)),
         }
-        Ok(answer)
+    };
+    let status = response.status();
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let answer = tokio::time::timeout(remaining, read(system, response))
+        .await
+        .map_err(|_| UpstreamError::unavailable(system, Cause::Timeout))??;
+    Ok((status, answer))
+}
+
+async fn read(system: System, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+    if response.content_length().is_some_and(|length| length > ANSWER_MAX as u64) {
+        return Err(UpstreamError::unavailable(system, Cause::Malformed));
     }
+    let mut answer = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|error| failed(system, error))? {
+        if answer.len() + chunk.len() > ANSWER_MAX {
+            return Err(UpstreamError::unavailable(system, Cause::Malformed));
+        }
+        answer.extend_from_slice(&chunk);
+    }
+    Ok(answer)
 }
 
 /// `value` as JSON in a buffer of fixed capacity (so no growth leaves a copy behind) that is wiped

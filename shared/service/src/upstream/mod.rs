@@ -7,7 +7,7 @@
 //! Every failure to get a usable answer is [`UpstreamError::Unavailable`] (the API's 503
 //! `upstream.unavailable`); it names the system and the kind of failure, never a value sent.
 
-mod client;
+pub(crate) mod client;
 pub mod dls;
 pub mod residency;
 
@@ -35,6 +35,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 pub enum System {
     Residency,
     Dls,
+    Identity,
 }
 
 impl System {
@@ -42,6 +43,7 @@ impl System {
         match self {
             System::Residency => "residency",
             System::Dls => "dls",
+            System::Identity => "identity",
         }
     }
 }
@@ -134,28 +136,7 @@ impl UpstreamEndpoint {
     /// are), without query, fragment or credentials; the RRN and passwords travel in the body, so
     /// the body must travel encrypted. The key must be a visible-ASCII header value.
     pub fn new(base_url: &str, api_key: SecretString) -> Result<Self, UpstreamConfigError> {
-        let url = reqwest::Url::parse(base_url.trim()).map_err(|_| UpstreamConfigError::InvalidUrl)?;
-        let has_extras = url.query().is_some()
-            || url.fragment().is_some()
-            || !url.username().is_empty()
-            || url.password().is_some()
-            || url.cannot_be_a_base();
-        if has_extras || url.host().is_none() {
-            return Err(UpstreamConfigError::InvalidUrl);
-        }
-        let host = url.host_str().unwrap_or_default();
-        let loopback = host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        match url.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => return Err(UpstreamConfigError::InsecureUrl),
-            _ => return Err(UpstreamConfigError::InvalidUrl),
-        }
+        let url = checked_url(base_url)?;
         let key = api_key.expose_secret();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(UpstreamConfigError::InvalidApiKey);
@@ -165,9 +146,42 @@ impl UpstreamEndpoint {
 
     /// `path` under the base URL (`https://host/base` + `verify` = `https://host/base/verify`).
     fn url_of(&self, path: &str) -> Result<reqwest::Url, UpstreamConfigError> {
-        let base = self.base_url.as_str().trim_end_matches('/');
-        reqwest::Url::parse(&format!("{base}/{path}")).map_err(|_| UpstreamConfigError::InvalidUrl)
+        url_under(&self.base_url, path)
     }
+}
+
+/// `path` under `base` with one slash between.
+pub(crate) fn url_under(base: &reqwest::Url, path: &str) -> Result<reqwest::Url, UpstreamConfigError> {
+    let base = base.as_str().trim_end_matches('/');
+    reqwest::Url::parse(&format!("{base}/{path}")).map_err(|_| UpstreamConfigError::InvalidUrl)
+}
+
+/// An upstream URL as configured: absolute `https` (plain `http` only to a loopback address, as the
+/// local simulators are), without query, fragment or credentials.
+pub(crate) fn checked_url(raw: &str) -> Result<reqwest::Url, UpstreamConfigError> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|_| UpstreamConfigError::InvalidUrl)?;
+    let has_extras = url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.cannot_be_a_base();
+    if has_extras || url.host().is_none() {
+        return Err(UpstreamConfigError::InvalidUrl);
+    }
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err(UpstreamConfigError::InsecureUrl),
+        _ => return Err(UpstreamConfigError::InvalidUrl),
+    }
+    Ok(url)
 }
 
 /// The upstream systems the use cases may call. A process not configured for one (the sign-up
