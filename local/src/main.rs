@@ -18,10 +18,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The upstream adapters reach the simulators through this very server, over HTTP.
     let app = LocalApp::new(LocalOptions { upstream_base: Some(format!("http://{address}")), ..options });
     tracing::info!(address = %address, store, "local-api listening");
-    axum::serve(listener, app.router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    membership::local::serve(listener, app.router, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -573,3 +573,30 @@ async fn json_is_read_only_as_utf8_application_json() {
         assert_eq!(answer.status, 201, "{accepted}: {}", answer.text);
     }
 }
+
+// 6. Refusals made below the service carried no `x-request-id`.
+
+/// One raw HTTP/1.1 exchange on a fresh connection: the head and body as the server wrote them.
+async fn raw_exchange(app: &TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_header_line_the_parser_cannot_read_still_gets_the_services_answer() {
+    let app = spawn_app().await;
+
+    let answer = raw_exchange(
+        &app,
+        b"GET /v1/usernames/reader01 HTTP/1.1\r\nHost: x\r\nBad Header: y\r\nX-Ctl: a\x01b\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("\r\nx-request-id: "), "{answer}");
+}

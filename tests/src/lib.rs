@@ -683,7 +683,7 @@ async fn serve(
     let app = Arc::new(LocalApp::new(options));
     let router = app.router.clone();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        membership::local::serve(listener, router, std::future::pending()).await.expect("serve");
     });
     TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, store }
 }

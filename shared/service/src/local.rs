@@ -183,6 +183,39 @@ impl LocalApp {
     }
 }
 
+/// Serves `router` on `listener` until `shutdown` completes, over HTTP/1.1 with each request's peer
+/// address (`ConnectInfo`), as `axum::serve` does, but with hyper's parser told to ignore a header
+/// line it cannot read instead of refusing the request itself: hyper's own refusals carry no
+/// problem body and no `x-request-id`, the service's answers do.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = &mut shutdown => return Ok(()),
+        };
+        let service = router.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        });
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new().ignore_invalid_headers(true).serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "connection ended with an error");
+            }
+        });
+    }
+}
+
 /// A panic while serving a request: a 500 problem (with `x-request-id`, added around it) instead
 /// of a dropped connection. The panic itself is logged by the panic hook; nothing of it is sent.
 fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
