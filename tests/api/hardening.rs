@@ -214,6 +214,32 @@ async fn parallel_renewals_and_changes_never_answer_500() {
 }
 
 #[tokio::test]
+async fn parallel_consent_answers_are_all_recorded() {
+    let app = interleaving_app().await;
+    let signup = app.signup_at("general", Step::Consent, &adult()).await;
+    let refusals = json!({ "consents": signup_answers(&app, false).await });
+    let mut requests: Vec<Request> = Vec::new();
+    // Four at once: each is applied again on top of the others until it is recorded.
+    for _ in 0..4 {
+        let (signup, refusals) = (signup.clone(), refusals.clone());
+        requests.push(Box::new(move |app| app.signup_step(&signup, "consents").json(&refusals)));
+    }
+
+    let answers = all_at_once(&app, requests).await;
+
+    for answer in &answers {
+        answer.assert_problem(422, "consent.required");
+    }
+    let session = app
+        .dump()
+        .await
+        .into_iter()
+        .find(|item| item.0["pk"] == format!("SIGNUP#{}", signup.id))
+        .expect("the sign-up session");
+    assert_eq!(session.0["consents"].as_array().map(Vec::len), Some(8), "every answer of every request kept");
+}
+
+#[tokio::test]
 async fn an_upgrade_racing_contact_changes_upgrades_on_top_of_them() {
     let app = interleaving_app().await;
     let today = app.seoul_today().await;
@@ -448,6 +474,46 @@ async fn a_request_that_waits_too_long_for_a_turn_is_told_to_retry() {
     first.assert_problem(401, "auth.invalid_credentials");
     let retried = app.post("/v1/sessions").json(&json!({ "username": "nobody02", "password": "x" })).send().await;
     retried.assert_problem(401, "auth.invalid_credentials");
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_hash_does_not_free_its_turn() {
+    let hasher = Arc::new(GatedHasher::new(false));
+    let options = LocalOptions {
+        hasher: hasher.clone(),
+        hashing_turns: Some(1),
+        hashing_wait: Duration::from_millis(300),
+        ..LocalOptions::default()
+    };
+    let app = Arc::new(spawn_app_with(options).await);
+    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().expect("client");
+    let body = json!({ "username": "nobody01", "password": "Not-The-Password-9" });
+    let gone = impatient.post(format!("{}/v1/sessions", app.base)).json(&body).send();
+    let (gone, ()) = tokio::join!(gone, async {
+        while hasher.started.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+    });
+    assert!(gone.is_err(), "the first client hung up while its hash ran");
+
+    // The hash still runs: the next sign-in waits for its turn and is told to retry, and never
+    // starts a second hash beside it.
+    let next = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.post("/v1/sessions").json(&json!({ "username": "nobody02", "password": "x" })).send().await
+        })
+    };
+    while !next.is_finished() {
+        if hasher.started.load(Ordering::SeqCst) > 1 {
+            hasher.open();
+        }
+        tokio::task::yield_now().await;
+    }
+    hasher.open();
+    let next = next.await.expect("second sign-in");
+    next.assert_problem(503, "upstream.unavailable");
+    assert_eq!(hasher.most_at_once.load(Ordering::SeqCst), 1);
 }
 
 // 9. The simulator clock pushed out of range; a panic answering nothing.

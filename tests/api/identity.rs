@@ -233,6 +233,24 @@ async fn an_unknown_token_version_id_is_an_invalid_result() {
     response.assert_problem(422, "identity.result_invalid");
 }
 
+/// The request's own `enc_data` opens under the same keys and names the same `requestno`: handed
+/// back as if it were the result, it is no result at all, and the request stays unused.
+#[tokio::test]
+async fn the_requests_own_form_is_not_a_result() {
+    let app = spawn_app().await;
+    let request = app.request_identity("recovery", "phone", None).await;
+    let own: serde_json::Map<String, Value> =
+        request.fields.iter().map(|(name, value)| (name.clone(), json!(value))).collect();
+
+    let response = app
+        .post("/v1/recovery/username")
+        .json(&json!({ "identity": api_tests::identity_value(&Value::Object(own)) }))
+        .send()
+        .await;
+
+    response.assert_problem(422, "identity.result_invalid");
+}
+
 #[tokio::test]
 async fn a_result_used_late_within_the_hour_it_is_kept_is_expired() {
     let app = spawn_app().await;

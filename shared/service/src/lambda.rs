@@ -30,6 +30,8 @@ pub enum ConfigError {
     Secret(#[from] crate::secrets::SecretError),
     #[error(transparent)]
     Upstream(#[from] UpstreamConfigError),
+    #[error(transparent)]
+    Origin(#[from] crate::app::identity::InvalidOrigin),
 }
 
 fn required(name: &'static str) -> Result<String, ConfigError> {
@@ -188,7 +190,7 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
 /// the provider's URLs (its defaults when unset) and the web origins allowed to ask.
 fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), ConfigError> {
     let origins = required("ALLOWED_ORIGINS")?;
-    let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain);
+    let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain)?;
     Ok((required("IDENTITY_SECRET_ID")?, NiceEndpoints::from_env()?, origins))
 }
 

@@ -129,7 +129,11 @@ impl LocalApp {
                         tracing::error!(error = %error, "identity adapter not built; every identity request is unavailable");
                         Arc::new(NiceApi::result_reader())
                     });
-                (identity, ClientOrigins::new(own_origins(base), ReturnPage::ClientOrigin))
+                let origins = ClientOrigins::new(own_origins(base), ReturnPage::ClientOrigin).unwrap_or_else(|error| {
+                    tracing::error!(error = %error, "the server's own origin is no web origin; no client may verify");
+                    ClientOrigins::default()
+                });
+                (identity, origins)
             }
             None => (Arc::new(NiceApi::result_reader()), ClientOrigins::default()),
         };
@@ -196,9 +200,19 @@ pub async fn serve(
     use tower::ServiceExt;
     tokio::pin!(shutdown);
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => accepted?,
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             () = &mut shutdown => return Ok(()),
+        };
+        // As `axum::serve` does: a failed accept (too many open files, an aborted connection) is
+        // waited out, never the end of the server.
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(error = %error, "accept failed; trying again in a second");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
         };
         let service = router.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));

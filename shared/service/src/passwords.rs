@@ -20,7 +20,7 @@ pub trait PasswordHasher: Send + Sync + 'static {
 /// cores (each holds 19 MiB and a core for tens of milliseconds, so more at once only piles up
 /// memory and makes every one slower). The others wait their turn, up to `max_wait`.
 pub struct HashingTurns {
-    turns: tokio::sync::Semaphore,
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
     max_wait: std::time::Duration,
 }
 
@@ -39,18 +39,23 @@ impl HashingTurns {
     }
 
     pub fn new(turns: usize, max_wait: std::time::Duration) -> Self {
-        Self { turns: tokio::sync::Semaphore::new(turns.max(1)), max_wait }
+        Self { turns: std::sync::Arc::new(tokio::sync::Semaphore::new(turns.max(1))), max_wait }
     }
 
-    /// Runs `work` on a blocking thread once a turn is free.
+    /// Runs `work` on a blocking thread once a turn is free. The turn goes with the work, not with
+    /// the request: a client that hangs up mid-hash does not free it while the hash still runs.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, TurnError> {
-        let turn = tokio::time::timeout(self.max_wait, self.turns.acquire())
+        let turn = tokio::time::timeout(self.max_wait, self.turns.clone().acquire_owned())
             .await
             .map_err(|_| TurnError::NoTurn(NoTurn(self.max_wait)))?
             .map_err(|e| TurnError::Failed(Box::new(e)))?;
-        let done = tokio::task::spawn_blocking(work).await.map_err(|e| TurnError::Failed(Box::new(e)));
-        drop(turn);
-        done
+        tokio::task::spawn_blocking(move || {
+            let done = work();
+            drop(turn);
+            done
+        })
+        .await
+        .map_err(|e| TurnError::Failed(Box::new(e)))
     }
 }
 

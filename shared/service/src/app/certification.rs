@@ -278,7 +278,13 @@ impl Service {
                 };
                 let member = match self.save_certification(caller.member.clone(), kind, &outcome, &consent).await {
                     Ok(member) => member,
-                    Err(refusal @ Failure::NotApplicable) => return Err(refusal),
+                    // A parallel certification raised the grade first. The upstream was asked under
+                    // this consent all the same: it is kept, and the attempt recorded.
+                    Err(refusal @ Failure::NotApplicable) => {
+                        self.records.record_consent_answer(&member.member_id, &consent).await?;
+                        self.records.audit(attempted).await;
+                        return Err(refusal);
+                    }
                     Err(error) => {
                         // Not recorded: answered 503, so the attempt does not count either.
                         let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;

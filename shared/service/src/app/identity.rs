@@ -41,9 +41,19 @@ pub enum ReturnPage {
 }
 
 impl ClientOrigins {
-    pub fn new(allowed: impl IntoIterator<Item = String>, return_page: ReturnPage) -> Self {
-        let allowed = allowed.into_iter().map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty());
-        Self { allowed: allowed.collect(), return_page }
+    /// Each of `allowed` must be a web origin as a browser names it (`https://host[:port]`, or plain
+    /// `http` to a loopback host): the return page posts a result to exactly that origin, so a
+    /// wildcard (`*`), `null` or anything with a path would hand results to any window.
+    pub fn new(allowed: impl IntoIterator<Item = String>, return_page: ReturnPage) -> Result<Self, InvalidOrigin> {
+        let mut origins = Vec::new();
+        for raw in allowed {
+            let raw = raw.trim().trim_end_matches('/');
+            if raw.is_empty() {
+                continue;
+            }
+            origins.push(web_origin(raw).ok_or_else(|| InvalidOrigin(raw.chars().take(100).collect()))?);
+        }
+        Ok(Self { allowed: origins, return_page })
     }
 
     /// `origin` exactly as one of the allowed.
@@ -54,6 +64,26 @@ impl ClientOrigins {
     pub fn return_page(&self) -> ReturnPage {
         self.return_page
     }
+}
+
+/// An allowed origin that is not a web origin.
+#[derive(Debug, thiserror::Error)]
+#[error("allowed origin {0:?} is not a web origin (https://host[:port], or http to a loopback host)")]
+pub struct InvalidOrigin(String);
+
+/// `raw` as a browser serialises an origin, if it is exactly one.
+fn web_origin(raw: &str) -> Option<String> {
+    let url = reqwest::Url::parse(raw).ok()?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let secure = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    let origin = url.origin().ascii_serialization();
+    (secure && url.host().is_some() && !host.contains('*') && origin == raw).then_some(origin)
 }
 
 /// A result as the client hands it on: the three values the return page received.
@@ -254,6 +284,32 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_origins_are_web_origins_only() {
+        let allowed = |raw: &str| ClientOrigins::new([raw.to_owned()], ReturnPage::ApiDomain).is_ok();
+        for origin in
+            ["https://lib.example.kr", "https://lib.example.kr:8443", "http://127.0.0.1:3000", "http://localhost:3000"]
+        {
+            assert!(allowed(origin), "{origin}");
+        }
+        for origin in [
+            "*",
+            "null",
+            "https://*.example.kr",
+            "http://lib.example.kr",
+            "https://lib.example.kr/app",
+            "https://user@lib.example.kr",
+            "lib.example.kr",
+            "https://lib.example.kr?x=1",
+        ] {
+            assert!(!allowed(origin), "{origin}");
+        }
+        let origins =
+            ClientOrigins::new(["https://lib.example.kr/".to_owned(), " ".to_owned()], ReturnPage::ApiDomain).unwrap();
+        assert!(origins.allows("https://lib.example.kr"));
+        assert!(!origins.allows("*"));
+    }
 
     #[test]
     fn request_date_times_are_seoul_wall_clock() {

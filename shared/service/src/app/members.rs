@@ -249,6 +249,7 @@ impl Service {
                 return Err(refusal);
             }
         };
+        let mut replaces = replaces;
         for attempt in 0..MEMBER_WRITE_ATTEMPTS {
             match self.records.upgrade_member(&mut member, &person_key, replaces.clone(), fresh.marker()).await {
                 Ok(()) => {
@@ -262,14 +263,16 @@ impl Service {
                         return Err(Failure::NotApplicable);
                     }
                 }
-                Err(UpgradeError::PersonTaken) => {
-                    let refusal = match self.records.holder(ClaimKind::Person, &person_key, now).await? {
-                        Holder::Held(claim) => already_member(Some(claim)),
-                        _ => Failure::Unavailable(StoreError::Conflict),
-                    };
-                    self.spend(&fresh).await?;
-                    return Err(refusal);
-                }
+                // The claim changed hands since it was read: refused only if someone holds it now.
+                Err(UpgradeError::PersonTaken) => match self.records.holder(ClaimKind::Person, &person_key, now).await?
+                {
+                    Holder::Held(claim) => {
+                        self.spend(&fresh).await?;
+                        return Err(already_member(Some(claim)));
+                    }
+                    Holder::Lapsed { member_id } => replaces = Some(member_id),
+                    Holder::Free => replaces = None,
+                },
                 Err(UpgradeError::ResultUsed) => return Err(Failure::IdentityResultReplayed),
                 Err(UpgradeError::Store(error)) => return Err(error.into()),
             }

@@ -67,6 +67,9 @@ struct ValidMember {
 /// How often a member creation is tried again after a loan-card collision or a transaction conflict.
 const CREATE_ATTEMPTS: usize = 5;
 
+/// How often a consent step is applied again on top of a parallel one before answering 503.
+const STEP_ATTEMPTS: usize = 5;
+
 impl Service {
     pub async fn start_signup(&self, member_type: MemberType) -> Result<StartedSignup, Failure> {
         // The token names its session, so that a request carrying only the token (an identity
@@ -106,18 +109,6 @@ impl Service {
         Ok(self.open_signup(id, token, SignupStep::Identity).await?.id)
     }
 
-    /// Saves a step's change; when another request changed the session first, answers as that
-    /// request's outcome leaves it (gone, expired or at another step).
-    async fn save_step(&self, session: &mut SignupSession, token: &str, step: SignupStep) -> Result<(), Failure> {
-        match self.records.update_signup(session).await {
-            Err(StoreError::ConditionFailed { .. }) => match self.open_signup(&session.id, token, step).await {
-                Ok(_) => Err(Failure::Unavailable(StoreError::Conflict)),
-                Err(failure) => Err(failure),
-            },
-            other => other.map_err(Failure::from),
-        }
-    }
-
     pub async fn record_consent(
         &self,
         id: &str,
@@ -129,11 +120,27 @@ impl Service {
         let answers = check_answers(ConsentStep::Signup, &answers)
             .map_err(|error| Failure::from_consent(error, |i| format!("/consents/{i}")))?;
         // Every answer is recorded, a refusal too; only the required ones agreed move the sign-up on.
+        // Another consent request recorded first: its answers are kept and these added on top (the
+        // session reread says whether this step is still open).
         let now = self.clock.now();
-        let complete = session
-            .record_consents(answers.clone(), now, channel)
-            .map_err(|_| Failure::Validation(vec![FieldError::new("/consents", "limit_reached")]))?;
-        self.save_step(&mut session, token, SignupStep::Consent).await?;
+        let mut attempt = 0;
+        let complete = loop {
+            let complete = session
+                .record_consents(answers.clone(), now, channel.clone())
+                .map_err(|_| Failure::Validation(vec![FieldError::new("/consents", "limit_reached")]))?;
+            match self.records.update_signup(&mut session).await {
+                Ok(()) => break complete,
+                Err(StoreError::ConditionFailed { .. }) if attempt + 1 < STEP_ATTEMPTS => {
+                    attempt += 1;
+                    session = self.open_signup(id, token, SignupStep::Consent).await?;
+                }
+                Err(StoreError::ConditionFailed { .. }) => {
+                    self.open_signup(id, token, SignupStep::Consent).await?;
+                    return Err(Failure::Unavailable(StoreError::Conflict));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        };
         for answer in &answers {
             let event = AuditEvent::new(id, "consent.recorded", now)
                 .with("document", answer.document.as_str())
@@ -287,7 +294,8 @@ impl Service {
                         // Taken by another lapsed member, or let go, since it was read: try again.
                         Holder::Lapsed { member_id } if attempt < CREATE_ATTEMPTS => new.replaces = Some(member_id),
                         Holder::Free if attempt < CREATE_ATTEMPTS => new.replaces = None,
-                        _ => return Err(already_member(None)),
+                        // Still changing hands after every attempt: a race, not a member.
+                        _ => return Err(Failure::Unavailable(StoreError::Conflict)),
                     }
                 }
                 Err(CreateMemberError::UsernameTaken) => return Err(Failure::UsernameTaken),

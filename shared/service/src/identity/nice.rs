@@ -276,14 +276,40 @@ impl NiceApi {
 
 #[async_trait]
 impl IdentityProvider for NiceApi {
+    /// Every call it takes (an access token, the crypto token, and once more of each after a 401)
+    /// within one timeout (API.md: a provider slower than 3 s is unavailable).
     async fn open_request(&self, spec: &RequestSpec<'_>) -> Result<OpenedRequest, UpstreamError> {
+        tokio::time::timeout(self.timeout, self.open_request_now(spec))
+            .await
+            .map_err(|_| unavailable(Cause::Timeout))?
+    }
+
+    fn read_result(
+        &self,
+        method: Method,
+        keys: &RequestKeys,
+        enc_data: &str,
+        integrity_value: &str,
+    ) -> Result<ProviderResult, Undecipherable> {
+        read_result(method, keys, enc_data, integrity_value)
+    }
+}
+
+impl NiceApi {
+    async fn open_request_now(&self, spec: &RequestSpec<'_>) -> Result<OpenedRequest, UpstreamError> {
         let caller = self.caller.as_ref().ok_or_else(|| unavailable(Cause::NotConfigured))?;
         let token = self.access_token(caller).await?;
         let body = match self.crypto_token(caller, &token, spec).await {
             Ok(body) => body,
             Err(CallError::Unauthorized) => {
-                // The access token was revoked or has expired: once more with a new one.
-                *self.access_token.lock().await = None;
+                // The access token was revoked or has expired: once more with a new one (unless
+                // another request has fetched one meanwhile).
+                {
+                    let mut held = self.access_token.lock().await;
+                    if held.as_ref().is_some_and(|held| held.expose_secret() == token.expose_secret()) {
+                        *held = None;
+                    }
+                }
                 let token = self.access_token(caller).await?;
                 match self.crypto_token(caller, &token, spec).await {
                     Ok(body) => body,
@@ -328,16 +354,6 @@ impl IdentityProvider for NiceApi {
             keys,
         })
     }
-
-    fn read_result(
-        &self,
-        method: Method,
-        keys: &RequestKeys,
-        enc_data: &str,
-        integrity_value: &str,
-    ) -> Result<ProviderResult, Undecipherable> {
-        read_result(method, keys, enc_data, integrity_value)
-    }
 }
 
 /// A result of `method` read with its request's keys: it must verify, decrypt, read as EUC-KR
@@ -353,6 +369,11 @@ pub fn read_result(
     let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&text) else {
         return Err(Undecipherable);
     };
+    // The request's own `enc_data` opens under the same keys and names the same `requestno`: what
+    // carries the request's fields is a request, never a result.
+    if ["returnurl", "methodtype", "receivedata"].iter().any(|name| fields.contains_key(*name)) {
+        return Err(Undecipherable);
+    }
     let field = |name: &str| fields.get(name).and_then(Value::as_str);
     let request_no = field("requestno").filter(|n| !n.is_empty()).ok_or(Undecipherable)?.to_owned();
     let result_code = field("resultcode").ok_or(Undecipherable)?;

@@ -118,11 +118,19 @@ fn key_attributes(key: &Key) -> Attributes {
 
 /// Everything but a failed condition is "unavailable": throttling, timeouts, network faults. The
 /// request is answered 503 and, as nothing was written, may be tried again.
+///
+/// A request DynamoDB refuses as invalid (`ValidationException`: an item over 400 KB, a transaction
+/// over 100 writes) is no outage and no retry would help: `Malformed`, as the embedded store
+/// answers the same request.
 fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
+    if error.as_service_error().and_then(|e| e.code()) == Some("ValidationException") {
+        let message = error.as_service_error().and_then(|e| e.message()).unwrap_or("validation failed");
+        return StoreError::Malformed(format!("DynamoDB refused the request: {message}"));
+    }
     StoreError::Unavailable(Box::new(error))
 }
 
