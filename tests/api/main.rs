@@ -9,6 +9,7 @@ mod hardening;
 mod idempotency;
 mod lifecycle;
 mod members;
+mod notices;
 mod privacy;
 mod purge_cost;
 mod races;

@@ -4,6 +4,7 @@
 //! and their request bodies are never logged.
 
 pub mod dls;
+pub mod notices;
 pub mod residency;
 pub mod upstream;
 
