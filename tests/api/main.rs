@@ -10,6 +10,7 @@ mod idempotency;
 mod lifecycle;
 mod members;
 mod notices;
+mod notices_cost;
 mod privacy;
 mod purge_cost;
 mod races;

@@ -20,7 +20,10 @@ use time::OffsetDateTime;
 use crate::store::{Condition, Item, Key, StoreError, Table, Write, DUE_PK, DUE_SHARDS, DUE_SK, PK, SK, TTL};
 
 mod outbox;
-pub use outbox::{Milestone, OutboxMessage, OutboxStatus, FIRST_RETRY, MAX_ATTEMPTS, PARKED_PK, SEND_LEASE};
+pub use outbox::{
+    outbox_item_of, outbox_key_of, Milestone, OutboxMessage, OutboxStatus, FIRST_RETRY, MAX_ATTEMPTS, PARKED_PK,
+    SEND_LEASE,
+};
 
 /// The member record (`MEMBER#<id>` / `PROFILE`). For a child member, `name` and `birth_date` are the
 /// child's, and `guardian` names the adult who signed the child up.

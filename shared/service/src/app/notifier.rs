@@ -243,3 +243,106 @@ impl Notifier {
 fn outbox_key(item: &crate::store::Item) -> Key {
     item.key().unwrap_or_else(|| Key::new("", ""))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::clock::AdjustableClock;
+    use crate::notices::{Notice, NoticeLanguage, NoticeParams};
+    use crate::records::{outbox_key_of, OutboxMessage};
+    use crate::store::memory::MemoryTable;
+
+    /// Counts the sends; refuses them when told to.
+    #[derive(Default)]
+    struct Counting {
+        sends: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl MailSender for Counting {
+        async fn send(&self, _message: Outgoing<'_>) -> Result<(), SendError> {
+            self.sends.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl SmsSender for Counting {
+        async fn send(&self, _message: Outgoing<'_>) -> Result<(), SendError> {
+            self.sends.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn message(status: OutboxStatus, now: OffsetDateTime) -> OutboxMessage {
+        OutboxMessage {
+            message_id: "m1".into(),
+            notice: Notice::PasswordChanged,
+            channel: NoticeChannel::Email,
+            to: "reader@example.kr".into(),
+            language: NoticeLanguage::Ko,
+            params: NoticeParams::time(now),
+            member_id: "member".into(),
+            created_at: now,
+            status,
+            attempts: u32::from(status == OutboxStatus::Sending),
+            next_attempt_at: now,
+            parked_because: None,
+            version: 0,
+        }
+    }
+
+    async fn notifier_with(stored: OutboxMessage) -> (Notifier, Records, Arc<Counting>, Arc<AdjustableClock>) {
+        let records = Records::new(Arc::new(MemoryTable::new()));
+        let clock = Arc::new(AdjustableClock::default());
+        let mut stored = stored;
+        // Saved as version 0 → 1 through the same write the notifier makes.
+        stored.version = 0;
+        records
+            .table()
+            .write(vec![crate::store::Write::Put {
+                item: crate::records::outbox_item_of(&stored).expect("item"),
+                condition: crate::store::Condition::Absent,
+            }])
+            .await
+            .expect("stored");
+        let mail = Arc::new(Counting::default());
+        let templates = Arc::new(Templates::new().expect("templates"));
+        let notifier = Notifier::new(records.clone(), clock.clone(), mail.clone(), mail.clone(), templates);
+        (notifier, records, mail, clock)
+    }
+
+    #[tokio::test]
+    async fn a_claim_that_lapsed_is_parked_not_sent_again() {
+        // Given a message a notifier claimed and then died with, its lease now past
+        let now = AdjustableClock::default().now();
+        let (notifier, records, mail, clock) = notifier_with(message(OutboxStatus::Sending, now)).await;
+        clock.advance((SEND_LEASE + time::Duration::seconds(1)).whole_seconds()).expect("advance");
+
+        // When the notifier runs, twice
+        let first = notifier.run(None).await.expect("run");
+        let second = notifier.run(None).await.expect("run");
+
+        // Then nothing is sent: the message is parked, kept, and counted
+        assert_eq!(mail.sends.load(Ordering::SeqCst), 0);
+        assert_eq!((first.parked, first.parked_total, second.parked_total), (1, 1, 1));
+        let kept = records.outbox_message(&outbox_key_of("m1")).await.expect("read").expect("kept");
+        assert_eq!(kept.status, OutboxStatus::Parked);
+    }
+
+    #[tokio::test]
+    async fn a_pending_message_is_sent_once_and_leaves_nothing_behind() {
+        let now = AdjustableClock::default().now();
+        let (notifier, records, mail, _clock) = notifier_with(message(OutboxStatus::Pending, now)).await;
+
+        let (first, second) = tokio::join!(notifier.run(None), notifier.run(None));
+
+        assert_eq!(first.expect("run").sent + second.expect("run").sent, 1, "two runs at once: one send");
+        assert_eq!(mail.sends.load(Ordering::SeqCst), 1);
+        assert!(records.outbox_message(&outbox_key_of("m1")).await.expect("read").is_none(), "deleted once sent");
+    }
+}

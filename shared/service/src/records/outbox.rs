@@ -52,7 +52,17 @@ pub struct OutboxMessage {
     pub version: u64,
 }
 
-pub fn outbox_key(message_id: &str) -> Key {
+/// The key of outbox message `message_id`.
+pub fn outbox_key_of(message_id: &str) -> Key {
+    outbox_key(message_id)
+}
+
+/// The item of an outbox message, as the notifier saves it (for tests that set one up).
+pub fn outbox_item_of(message: &OutboxMessage) -> Result<Item, StoreError> {
+    outbox_item(message)
+}
+
+fn outbox_key(message_id: &str) -> Key {
     Key::new(format!("OUTBOX#{message_id}"), "MESSAGE")
 }
 
