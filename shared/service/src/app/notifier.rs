@@ -48,6 +48,9 @@ pub struct Notifier {
     mail: Arc<dyn MailSender>,
     sms: Arc<dyn SmsSender>,
     templates: Arc<Templates>,
+    /// The least time between two sends: SES's sending rate (a throttled send would count as a
+    /// refusal, and a burst could use up a message's attempts).
+    pace: Option<std::time::Duration>,
 }
 
 impl Notifier {
@@ -58,7 +61,13 @@ impl Notifier {
         sms: Arc<dyn SmsSender>,
         templates: Arc<Templates>,
     ) -> Self {
-        Self { records, clock, mail, sms, templates }
+        Self { records, clock, mail, sms, templates, pace: None }
+    }
+
+    /// Sends at most one message per `pace`.
+    pub fn with_pace(mut self, pace: std::time::Duration) -> Self {
+        self.pace = Some(pace);
+        self
     }
 
     /// One run: every message whose attempt time has come, shard by shard. `budget` stops it after
@@ -84,7 +93,11 @@ impl Notifier {
                     let Some(message) = self.records.outbox_message(&key).await? else { continue };
                     let due = message.next_attempt_at <= now;
                     if due && counts.sent + counts.failed < budget {
+                        let started = tokio::time::Instant::now();
                         self.attempt(message, now, &mut counts, &mut oldest).await?;
+                        if let Some(pace) = self.pace {
+                            tokio::time::sleep_until(started + pace).await;
+                        }
                     } else if message.status != OutboxStatus::Parked {
                         counts.unsent += 1;
                         oldest = Some(oldest.map_or(message.created_at, |o| o.min(message.created_at)));
