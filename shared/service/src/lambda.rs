@@ -245,7 +245,7 @@ async fn notifier_from_env() -> Result<crate::app::notifier::Notifier, ConfigErr
     let secret = secrets.secrets(&[sms_secret.as_str()]).await?.into_iter().next().unwrap_or_default();
     let sms_endpoint = crate::secrets::upstream_endpoint(&secret, &sms_secret)?;
     let sms = HttpSms::new(&sms_endpoint, SMS_TIMEOUT)?;
-    let templates = crate::notices::Templates::new().map_err(|_| ConfigError::Missing("notice templates"))?;
+    let templates = crate::notices::Templates::new();
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
     Ok(crate::app::notifier::Notifier::new(
         Records::new(Arc::new(table)),

@@ -162,7 +162,7 @@ impl LocalApp {
             Some(base) => simulated_senders(base, &sms_key, options.upstream_timeout),
             None => (Arc::new(crate::notices::Unconfigured), Arc::new(crate::notices::Unconfigured)),
         };
-        let templates = Templates::new().unwrap_or_else(|error| unreachable_templates(&error));
+        let templates = Templates::new();
         let notifier = Arc::new(Notifier::new(service.records.clone(), clock.clone(), mail, sms, Arc::new(templates)));
         let after = AfterOutbox { notifier: notifier.clone(), written: outbox_written };
         let router = finish(
@@ -201,12 +201,6 @@ fn simulated_upstreams(
         residency: Arc::new(HttpResidencyRegistry::new(&residency, timeout)?),
         dls: Arc::new(HttpSchoolLibrarySystem::new(&dls, timeout)?),
     })
-}
-
-/// The templates are compiled into the binary and checked by the tests: failing to parse them is
-/// a build mistake, not a run-time condition.
-fn unreachable_templates(error: &crate::notices::RenderError) -> Templates {
-    panic!("notice templates do not parse: {error}")
 }
 
 /// The service's SES adapter and SMS adapter aimed at the simulators served at `base` (fixed

@@ -324,7 +324,7 @@ mod tests {
             .await
             .expect("stored");
         let mail = Arc::new(Counting::default());
-        let templates = Arc::new(Templates::new().expect("templates"));
+        let templates = Arc::new(Templates::new());
         let notifier = Notifier::new(records.clone(), clock.clone(), mail.clone(), mail.clone(), templates);
         (notifier, records, mail, clock)
     }

@@ -147,15 +147,25 @@ const TEMPLATE_FILES: [(&str, &str); 9] = [
     ("certified.email", include_str!("../../templates/notices/certified.email.txt")),
 ];
 
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Templates {
-    pub fn new() -> Result<Self, RenderError> {
+    /// The templates compiled into the binary (the unit tests render every one). One that does not
+    /// parse is left out and logged: its notices are refused at send time, kept and alarmed.
+    pub fn new() -> Self {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
         for (name, source) in TEMPLATE_FILES {
-            env.add_template(name, source)?;
+            if let Err(error) = env.add_template(name, source) {
+                tracing::error!(error = %error, template = name, "notice template does not parse");
+            }
         }
-        Ok(Self { env })
+        Self { env }
     }
 
     pub fn render(
@@ -248,7 +258,7 @@ mod tests {
 
     #[test]
     fn every_notice_renders_in_korean_with_an_english_line_when_asked() {
-        let templates = Templates::new().expect("templates parse");
+        let templates = Templates::new();
         let params = NoticeParams {
             days: Some(7),
             date: Some("2028-03-01".into()),
