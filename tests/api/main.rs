@@ -10,6 +10,8 @@ mod idempotency;
 mod identity;
 mod lifecycle;
 mod members;
+mod notices;
+mod notices_cost;
 mod privacy;
 mod purge_cost;
 mod races;

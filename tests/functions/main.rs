@@ -135,6 +135,26 @@ async fn every_function_starts_on_its_configuration_and_answers_an_event() {
     .expect("purge-expired answers");
     assert_eq!(purged["signupsPurged"], 0, "a new table holds nothing due: {purged}");
     assert!(purged["scanned"].is_u64(), "the purge's counts: {purged}");
+
+    // The notifier: the table, the SES sender and the SMS provider's secret.
+    let config = membership::aws::sdk_config(Some(&endpoint), membership::aws::Patience::LocalServer).await;
+    let sms = json!({ "baseUrl": "https://sms.example.kr/api", "apiKey": "key-1" });
+    let created = aws_sdk_secretsmanager::Client::new(&config)
+        .create_secret()
+        .name(format!("functions/{}/SMS_SECRET_ID", stack.table))
+        .secret_string(sms.to_string())
+        .send()
+        .await
+        .expect("SMS secret created");
+    let environment = [
+        ("TABLE_NAME".to_owned(), stack.table.clone()),
+        ("SES_SENDER".to_owned(), "no-reply@lib.example.kr".to_owned()),
+        ("SMS_SECRET_ID".to_owned(), created.arn.expect("an ARN")),
+    ];
+    let notified = invoke("notifier", &environment, event("notifier.scheduled.json")).await.expect("notifier answers");
+    assert_eq!((&notified["sent"], &notified["parkedTotal"]), (&json!(0), &json!(0)), "nothing to send: {notified}");
+    let missing = invoke("notifier", &environment[..2], event("notifier.scheduled.json")).await;
+    assert!(missing.is_err(), "without its SMS secret the notifier does not start: {missing:?}");
 }
 
 #[tokio::test]

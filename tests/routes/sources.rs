@@ -25,7 +25,7 @@ pub fn read(relative: &str) -> String {
 
 /// The functions without a route: (package, the `membership::lambda` entry its `main` runs). An
 /// EventBridge schedule invokes them; everything else about them is checked as for the others.
-pub const SCHEDULED: [(&str, &str); 1] = [("purge-expired", "run_purge")];
+pub const SCHEDULED: [(&str, &str); 2] = [("purge-expired", "run_purge"), ("notifier", "run_notifier")];
 
 /// The functions of shared/service/src/lambda.rs, each with the environment variables it reads
 /// through `required("NAME")` and the functions of lambda.rs it calls.

@@ -223,8 +223,8 @@ fn every_upstream_secret_holds_a_base_url_parameter_and_a_generated_api_key() {
     assert_eq!(seen, upstream, "every upstream secret is read by some function");
 }
 
-/// purge-expired has no route: an hourly EventBridge schedule invokes it, and a failed delivery
-/// alarms like a failed run.
+/// purge-expired and the notifier have no route: an EventBridge schedule invokes them (hourly, and
+/// every minute), and a failed delivery alarms like a failed run.
 #[test]
 fn scheduled_functions_run_hourly_and_alarm_when_they_cannot() {
     let template = Template::load();
@@ -243,7 +243,9 @@ fn scheduled_functions_run_hourly_and_alarm_when_they_cannot() {
             .collect();
         assert_eq!(schedules.len(), 1, "{package}: one Schedule event");
         let (name, schedule) = &schedules[0];
-        assert_eq!(schedule["Schedule"].as_str(), Some("rate(1 hour)"), "{package}: API.md, Scheduled job");
+        // The notifier runs every minute: a retry's backoff starts at a minute (API.md, Notices).
+        let rate = if package == "notifier" { "rate(1 minute)" } else { "rate(1 hour)" };
+        assert_eq!(schedule["Schedule"].as_str(), Some(rate), "{package}: API.md, Scheduled job");
         assert_ne!(schedule["State"].as_str(), Some("DISABLED"), "{package}: the schedule is enabled");
         // SAM names the rule <function><event>.
         let rule = format!("{}{name}", function.logical_id);
@@ -307,6 +309,16 @@ fn every_function_may_touch_only_its_table_and_the_secrets_it_reads() {
                     }
                     Some("kms") => {
                         assert_eq!(statement.resources, ["DataKey.Arn"], "{}: {action}", function.logical_id);
+                    }
+                    // Notices: SendEmail, from the configured identity only.
+                    Some("ses") => {
+                        assert_eq!(action, "ses:SendEmail", "{}", function.logical_id);
+                        assert_eq!(
+                            statement.resources,
+                            ["arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"],
+                            "{}: {action} on the configured identity only",
+                            function.logical_id
+                        );
                     }
                     _ => panic!("{}: unexpected action {action}", function.logical_id),
                 }

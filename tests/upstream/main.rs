@@ -6,6 +6,7 @@ mod aws;
 mod dls;
 mod logs;
 mod residency;
+mod ses;
 mod transport;
 
 use std::time::Duration;

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod keys;
 pub mod lambda;
 pub mod local;
+pub mod notices;
 pub mod openapi;
 pub mod passwords;
 pub mod records;

@@ -4,28 +4,36 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
 use axum::Router;
 use secrecy::SecretString;
 
 use crate::app::identity::{ClientOrigins, ReturnPage};
+use crate::app::notifier::Notifier;
 use crate::app::Service;
 use crate::clock::AdjustableClock;
 use crate::http::{finish, routes, Function};
 use crate::identity::nice::{ClientCredentials, NiceApi, NiceEndpoints};
 use crate::identity::IdentityProvider;
 use crate::keys::{random_token, Keys, SecretKey};
+use crate::notices::ses::SesMail;
+use crate::notices::sms::HttpSms;
+use crate::notices::{MailSender, SmsSender, Templates};
 use crate::passwords::{Argon2id, HashingTurns, PasswordHasher, MAX_HASHING_WAIT};
 use crate::records::Records;
 use crate::secrets::KeyRing;
 use crate::sim::dls::{self, DlsAccounts};
 use crate::sim::nice::{self, NiceProvider};
+use crate::sim::notices::{Outbound, SES_BASE_PATH, SMS_BASE_PATH};
 use crate::sim::residency::{self, Residents};
 use crate::sim::upstream::Faults;
 use crate::sim::Simulators;
 use crate::store::definition::TableDefinition;
 use crate::store::dynamodb::DynamoTable;
 use crate::store::memory::MemoryTable;
-use crate::store::Table;
+use crate::store::{Item, Key, StoreError, Table, Write};
 use crate::upstream::{
     HttpResidencyRegistry, HttpSchoolLibrarySystem, ResidencyRegistry, SchoolLibrarySystem, UpstreamConfigError,
     UpstreamEndpoint, Upstreams, UPSTREAM_TIMEOUT,
@@ -34,6 +42,11 @@ use crate::upstream::{
 pub struct LocalApp {
     pub router: Router,
     pub service: Service,
+    /// The notifier, sending through the simulated mail sender and SMS provider; the server runs
+    /// it after every request that wrote to the outbox and after `POST /_sim/purge`.
+    pub notifier: Arc<Notifier>,
+    /// What the simulated mail sender and SMS provider received.
+    pub outbound: Arc<Outbound>,
     pub clock: Arc<AdjustableClock>,
     /// The service's residency registry adapter (also `service.upstreams.residency`), pointed at
     /// the simulated registry over HTTP.
@@ -113,6 +126,8 @@ impl LocalApp {
     /// Fresh keys every start, and fresh credentials the simulated upstreams and their adapters
     /// share (API keys, the identity provider's client id and secret).
     pub fn new(options: LocalOptions) -> Self {
+        let outbox_written = Arc::new(AtomicBool::new(false));
+        let table: Arc<dyn Table> = Arc::new(OutboxWatch { inner: options.table, written: outbox_written.clone() });
         let keys = Arc::new(KeyRing::fixed(Keys::random()));
         let clock = Arc::new(AdjustableClock::default());
         let (residency_key, dls_key) = (SecretString::from(random_token()), SecretString::from(random_token()));
@@ -147,7 +162,7 @@ impl LocalApp {
             None => Upstreams::unconfigured(),
         };
         let service = Service {
-            records: Records::new(options.table),
+            records: Records::new(table),
             clock: clock.clone(),
             identity,
             client_origins: Arc::new(client_origins),
@@ -168,17 +183,30 @@ impl LocalApp {
             dls_accounts: Arc::new(DlsAccounts::new(dls_key)),
             faults: Arc::new(Faults::new(options.upstream_timeout + HANG_BEYOND_TIMEOUT)),
         };
+        let sms_key = SecretString::from(random_token());
+        let outbound = Arc::new(Outbound::new(sms_key.clone(), simulators.faults.clone(), clock.clone()));
+        let (mail, sms): (Arc<dyn MailSender>, Arc<dyn SmsSender>) = match options.upstream_base.as_deref() {
+            Some(base) => simulated_senders(base, &sms_key, options.upstream_timeout),
+            None => (Arc::new(crate::notices::Unconfigured), Arc::new(crate::notices::Unconfigured)),
+        };
+        let templates = Templates::new();
+        let notifier = Arc::new(Notifier::new(service.records.clone(), clock.clone(), mail, sms, Arc::new(templates)));
+        let after = AfterOutbox { notifier: notifier.clone(), written: outbox_written };
         let router = finish(
             routes(service.clone(), &Function::ALL)
                 .merge(simulators.routes())
-                .merge(crate::sim::purge::routes(service.clone()))
+                .merge(crate::sim::purge::routes(service.clone(), notifier.clone()))
+                .merge(crate::sim::notices::routes(outbound.clone()))
                 .merge(crate::openapi::routes())
                 .merge(crate::web::routes())
+                .layer(axum::middleware::from_fn_with_state(after, notify_after_outbox_writes))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer)),
         );
         Self {
             router,
             service,
+            notifier,
+            outbound,
             clock,
             residency: upstreams.residency,
             dls: upstreams.dls,
@@ -280,4 +308,104 @@ fn simulated_upstreams(
         residency: Arc::new(HttpResidencyRegistry::new(&residency, timeout)?),
         dls: Arc::new(HttpSchoolLibrarySystem::new(&dls, timeout)?),
     })
+}
+
+/// The service's SES adapter and SMS adapter aimed at the simulators served at `base` (fixed
+/// local credentials: the simulated SES checks none).
+fn simulated_senders(
+    base: &str,
+    sms_key: &SecretString,
+    timeout: Duration,
+) -> (Arc<dyn MailSender>, Arc<dyn SmsSender>) {
+    use aws_sdk_sesv2::config::{BehaviorVersion, Credentials, Region};
+    let base = base.trim_end_matches('/');
+    let conf = aws_sdk_sesv2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("ap-northeast-2"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "local-api"))
+        .endpoint_url(format!("{base}{SES_BASE_PATH}"))
+        .http_client(crate::aws::aws_https_client())
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .timeout_config(aws_config::timeout::TimeoutConfig::builder().operation_timeout(timeout).build())
+        .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(aws_smithy_async::rt::sleep::TokioSleep::new()))
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .build();
+    let mail: Arc<dyn MailSender> =
+        Arc::new(SesMail::new(aws_sdk_sesv2::Client::from_conf(conf), "no-reply@library.example", None));
+    let sms: Arc<dyn SmsSender> = match UpstreamEndpoint::new(&format!("{base}{SMS_BASE_PATH}"), sms_key.clone())
+        .and_then(|endpoint| HttpSms::new(&endpoint, timeout))
+    {
+        Ok(sms) => Arc::new(sms),
+        Err(error) => {
+            tracing::error!(error = %error, "SMS adapter not built; text messages wait in the outbox");
+            Arc::new(crate::notices::Unconfigured)
+        }
+    };
+    (mail, sms)
+}
+
+/// The table as the local server uses it, noting when a write put a message in the outbox.
+struct OutboxWatch {
+    inner: Arc<dyn Table>,
+    written: Arc<AtomicBool>,
+}
+
+fn puts_pending_message(write: &Write) -> bool {
+    matches!(write, Write::Put { item, .. }
+        if item.0.get(crate::store::PK).and_then(|v| v.as_str()).is_some_and(|pk| pk.starts_with("OUTBOX#"))
+            && item.0.get("status").and_then(|v| v.as_str()) == Some("pending"))
+}
+
+#[async_trait]
+impl Table for OutboxWatch {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+
+    async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let outbox = writes.iter().any(puts_pending_message);
+        self.inner.write(writes).await?;
+        if outbox {
+            self.written.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.inner.query(pk, sk_prefix).await
+    }
+
+    async fn query_due(&self, due_pk: &str, from: &str, to: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        self.inner.query_due(due_pk, from, to, limit).await
+    }
+
+    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), StoreError> {
+        self.inner.delete_batch(keys).await
+    }
+
+    async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        self.inner.put_batch(items).await
+    }
+}
+
+#[derive(Clone)]
+struct AfterOutbox {
+    notifier: Arc<Notifier>,
+    written: Arc<AtomicBool>,
+}
+
+/// API.md, "Notices": locally, what a request put in the outbox is sent before its answer goes
+/// out, so it shows in `GET /_sim/messages` at once.
+async fn notify_after_outbox_writes(
+    axum::extract::State(after): axum::extract::State<AfterOutbox>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if after.written.swap(false, Ordering::SeqCst) {
+        if let Err(error) = after.notifier.run(None).await {
+            tracing::warn!(error = %error, "notifier run failed; the messages wait in the outbox");
+        }
+    }
+    response
 }

@@ -19,6 +19,12 @@ use time::OffsetDateTime;
 
 use crate::store::{Condition, Item, Key, StoreError, Table, Write, DUE_PK, DUE_SHARDS, DUE_SK, PK, SK, TTL};
 
+mod outbox;
+pub use outbox::{
+    outbox_item_of, outbox_key_of, Milestone, OutboxMessage, OutboxStatus, FIRST_RETRY, MAX_ATTEMPTS, PARKED_PK,
+    SEND_LEASE,
+};
+
 /// The member record (`MEMBER#<id>` / `PROFILE`). For a child member, `name` and `birth_date` are the
 /// child's, and `guardian` names the adult who signed the child up.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,17 +55,23 @@ pub struct MemberRecord {
     /// The sign-up the member came from: its audit events belong to the member's record too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signup_id: Option<String>,
+    /// The language of the member's last sign-in: the language of its notices.
+    #[serde(default)]
+    pub language: crate::notices::NoticeLanguage,
+    /// The due time of the last milestone of the consent cycle the purge acted on (a notice sent,
+    /// dormancy recorded): the next one is where the member sits in the due index.
+    #[serde(with = "time::serde::rfc3339::option", default, skip_serializing_if = "Option::is_none")]
+    pub last_milestone_at: Option<OffsetDateTime>,
     pub version: u64,
 }
 
 impl MemberRecord {
-    /// When the purge must next act on the member: record dormancy when consent renewal falls due,
-    /// then withdraw a year later.
+    /// When the purge must next act on the member: the renewal reminders 30 and 7 days before
+    /// consent renewal falls due, dormancy then, the withdrawal reminder 30 days before withdrawal,
+    /// and withdrawal a year after dormancy.
     pub fn next_due(&self) -> OffsetDateTime {
-        match self.dormant_recorded_at {
-            None => membership_domain::member::consent_renewal_due(self.consent_renewed_at),
-            Some(_) => membership_domain::member::withdrawal_due(self.consent_renewed_at),
-        }
+        // A second on: a milestone is passed once now is after it, as dormancy holds after its due.
+        self.next_milestone_at() + time::Duration::seconds(1)
     }
 }
 
@@ -598,8 +610,10 @@ impl Records {
     /// claimed for good. All in one transaction; a member with more history than a transaction holds
     /// loses its oldest history first, so an interrupted withdrawal leaves a member that can
     /// withdraw again, never data without its member.
-    pub async fn withdraw_member(&self, member: &MemberRecord) -> Result<(), StoreError> {
+    pub async fn withdraw_member(&self, member: &MemberRecord, now: OffsetDateTime) -> Result<(), StoreError> {
         const TRANSACTION_LIMIT: usize = 100;
+        // The `withdrawn` notice, to the contact that is deleted here: the outbox keeps it until sent.
+        let notices = self.notice_writes(member, crate::notices::Notice::Withdrawn, Default::default(), now)?;
         let id = &member.member_id;
         let mut history: Vec<Write> = self
             .table
@@ -610,7 +624,7 @@ impl Records {
             .filter(|key| key.sk != "PROFILE")
             .map(|key| Write::Delete { key, condition: Condition::Always })
             .collect();
-        let room = TRANSACTION_LIMIT - 6;
+        let room = TRANSACTION_LIMIT - 6 - notices.len();
         if history.len() > room {
             let keep = history.split_off(history.len() - room);
             let older: Vec<Key> = history.iter().filter_map(Write::key).collect();
@@ -645,6 +659,7 @@ impl Records {
             writes
                 .push(Write::Delete { key: guardian_link_key(&guardian.person_key, id), condition: Condition::Always });
         }
+        writes.extend(notices);
         writes.extend(history);
         self.table.write(writes).await
     }
@@ -744,18 +759,6 @@ fn audit_key(event: &crate::audit::AuditEvent) -> Key {
     Key::new(format!("AUDIT#{}", event.subject), format!("{at}#{}#{}", event.event, &crate::keys::random_id()[..8]))
 }
 
-/// A message a notifier would send (`OUTBOX#<shard>` / `<at>#<id>`); kept 90 days.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutboxMessage {
-    pub kind: String,
-    pub member_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-const OUTBOX_RETENTION: time::Duration = time::Duration::days(90);
-
 impl Records {
     /// Records an audit event. The trail must not cost the member the request: a failed write is
     /// logged (with the event, which holds no personal data) and the request goes on.
@@ -776,37 +779,32 @@ impl Records {
         self.table.query(&format!("AUDIT#{subject}"), "").await?.into_iter().map(record_of).collect()
     }
 
-    /// Records a member as dormant: the member (due again at withdrawal), a renewal-needed message
-    /// for the notifier and the audit event, at once, if nobody changed the member meanwhile.
-    pub async fn record_dormancy(&self, member: &mut MemberRecord, now: OffsetDateTime) -> Result<(), StoreError> {
-        let expected = member.version;
+    /// Records a member as dormant: the member (due again at its next milestone), the notice of
+    /// the milestone passed (`dormant`, or `withdrawal-due` for a purge that ran that late) and the
+    /// audit event, at once, if nobody changed the member meanwhile.
+    pub async fn record_dormancy(
+        &self,
+        member: &mut MemberRecord,
+        at: OffsetDateTime,
+        milestone: Milestone,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let before = member.clone();
         member.dormant_recorded_at = Some(now);
-        member.version += 1;
-        let message = OutboxMessage {
-            kind: "consent_renewal_needed".into(),
-            member_id: member.member_id.clone(),
-            created_at: now,
-        };
-        let shard =
-            member.member_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % DUE_SHARDS;
-        let at = now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        let outbox_key = Key::new(format!("OUTBOX#{shard}"), format!("{at}#{}", member.member_id));
+        member.last_milestone_at = Some(at);
+        let (notice, params) = member.milestone_notice(milestone);
         let event = crate::audit::AuditEvent::new(&member.member_id, "member.dormant", now);
-        let writes = vec![
-            Write::Put { item: member_item(member)?, condition: Condition::Version(expected) },
-            Write::Put {
-                item: item_of(&outbox_key, &message, Some(now + OUTBOX_RETENTION))?,
-                condition: Condition::Always,
-            },
+        let mut writes = vec![
+            self.member_update_write(member)?,
             Write::Put {
                 item: item_of(&audit_key(&event), &event, Some(now + crate::audit::AUDIT_RETENTION))?,
                 condition: Condition::Always,
             },
         ];
+        writes.extend(self.notice_writes(member, notice, params, now)?);
         let result = self.table.write(writes).await;
         if result.is_err() {
-            member.dormant_recorded_at = None;
-            member.version = expected;
+            *member = before;
         }
         result
     }
@@ -986,12 +984,19 @@ impl Records {
     ) -> Result<(), StoreError> {
         let at = outcome.certified_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let key = Key::new(format!("MEMBER#{}", member.member_id), format!("CERT#{at}#{}", outcome.method));
-        let writes = vec![
+        let before = member.clone();
+        let mut writes = vec![
             self.member_update_write(member)?,
             Write::Put { item: item_of(&key, outcome, None)?, condition: Condition::Always },
             consent_write(&member.member_id, 0, consent)?,
         ];
-        self.table.write(writes).await
+        let params = crate::notices::NoticeParams { certification: Some(outcome.method.clone()), ..Default::default() };
+        writes.extend(self.notice_writes(member, crate::notices::Notice::Certified, params, outcome.certified_at)?);
+        let result = self.table.write(writes).await;
+        if result.is_err() {
+            *member = before;
+        }
+        result
     }
 
     /// The consent given for a certification that did not succeed: kept all the same.

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use super::sessions::Caller;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
+use crate::notices::{Notice, NoticeParams};
 use crate::records::{ClaimKind, ClaimRecord, ConsentHistoryRecord, Holder, MemberRecord, UpgradeError};
 use crate::store::StoreError;
 
@@ -116,6 +117,13 @@ impl Service {
                 self.records.clear_login_write(member.username.as_str()),
             ];
             writes.extend(spent.map(|fresh| fresh.marker()));
+            let now = self.clock.now();
+            writes.extend(self.records.notice_writes(
+                &member,
+                Notice::PasswordChanged,
+                NoticeParams::time(now),
+                now,
+            )?);
             match self.records.commit(writes).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::ConditionFailed { index: Some(0) }) => {
@@ -188,10 +196,11 @@ impl Service {
     /// `DELETE /v1/members/me`: personal data deleted now; username and loan-card number retired.
     pub async fn withdraw(&self, caller: Caller) -> Result<(), Failure> {
         let id = caller.member.member_id.clone();
-        match self.records.withdraw_member(&caller.member).await {
+        let now = self.clock.now();
+        match self.records.withdraw_member(&caller.member, now).await {
             Err(StoreError::ConditionFailed { .. }) => {
                 let member = self.records.member(&id).await?.ok_or(Failure::TokenInvalid)?;
-                self.records.withdraw_member(&member).await?;
+                self.records.withdraw_member(&member, now).await?;
             }
             other => other?,
         }

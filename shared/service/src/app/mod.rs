@@ -4,6 +4,7 @@
 pub mod certification;
 pub mod identity;
 pub mod members;
+pub mod notifier;
 pub mod purge;
 pub mod recovery;
 pub mod reference;

@@ -117,32 +117,32 @@ impl Purge {
     }
 
     /// Dormancy and withdrawal hold from their due time whatever the purge does; the purge records
-    /// the one and carries out the other.
+    /// the one and carries out the other, and writes the notice of each milestone it passes.
     async fn act_on_member(&self, member_id: &str, counts: &mut PurgeCounts) -> Result<(), StoreError> {
         let now = self.clock.now();
         let Some(mut member) = self.records.member(member_id).await? else { return Ok(()) };
-        match standing(member.consent_renewed_at, now) {
-            // Renewed since the index entry was read: its entry has moved on.
-            Standing::Active => Ok(()),
-            Standing::Dormant if member.dormant_recorded_at.is_some() => Ok(()),
-            Standing::Dormant => match self.records.record_dormancy(&mut member, now).await {
-                Ok(()) => {
-                    counts.made_dormant += 1;
-                    Ok(())
-                }
-                // Changed meanwhile (renewed, say): the change placed it in the index anew.
-                Err(StoreError::ConditionFailed { .. }) => Ok(()),
-                Err(error) => Err(error),
-            },
-            Standing::Withdrawn => match self.records.withdraw_member(&member).await {
+        // Renewed since the index entry was read, or acted on already: its entry has moved on.
+        let Some((at, milestone)) = member.passed_milestone(now) else { return Ok(()) };
+        let result = match standing(member.consent_renewed_at, now) {
+            Standing::Withdrawn => match self.records.withdraw_member(&member, now).await {
                 Ok(()) => {
                     counts.withdrawn += 1;
                     self.records.audit(AuditEvent::new(member_id, "member.withdrawn", now).with("by", "purge")).await;
                     Ok(())
                 }
-                Err(StoreError::ConditionFailed { .. }) => Ok(()),
                 Err(error) => Err(error),
             },
+            Standing::Dormant if member.dormant_recorded_at.is_none() => {
+                self.records.record_dormancy(&mut member, at, milestone, now).await.map(|()| counts.made_dormant += 1)
+            }
+            Standing::Dormant | Standing::Active => {
+                self.records.record_milestone_notice(&mut member, at, milestone, now).await
+            }
+        };
+        match result {
+            // Changed meanwhile (renewed, say): the change placed it in the index anew.
+            Err(StoreError::ConditionFailed { .. }) => Ok(()),
+            other => other,
         }
     }
 }

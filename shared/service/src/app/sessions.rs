@@ -168,6 +168,8 @@ impl Service {
         let writes = vec![self.records.session_create_write(&session)?, self.records.clear_login_write(name)];
         self.records.commit(writes).await?;
         self.records.audit(AuditEvent::new(&member.member_id, "signin.succeeded", now)).await;
+        // The language notices are written in: the one this sign-in asked for (best effort).
+        self.remember_language(member).await;
         answer
     }
 
@@ -304,5 +306,22 @@ impl Service {
             return Err(Failure::Dormant);
         }
         Ok(caller)
+    }
+}
+
+impl Service {
+    /// Keeps the language of the sign-in as the member's notice language. A lost race leaves the
+    /// language as it was: the sign-in does not fail for it.
+    async fn remember_language(&self, mut member: MemberRecord) -> MemberRecord {
+        let language = crate::notices::NoticeLanguage::of_request();
+        if member.language != language {
+            let before = member.clone();
+            member.language = language;
+            if let Err(error) = self.records.update_member(&mut member).await {
+                tracing::warn!(error = %error, "notice language not kept");
+                return before;
+            }
+        }
+        member
     }
 }

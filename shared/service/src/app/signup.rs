@@ -257,6 +257,8 @@ impl Service {
                 consent_renewed_at: now,
                 credential_epoch: 0,
                 dormant_recorded_at: None,
+                language: crate::notices::NoticeLanguage::of_request(),
+                last_milestone_at: None,
                 signup_id: Some(session.id.clone()),
                 version: 0,
             },

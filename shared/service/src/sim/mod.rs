@@ -5,6 +5,7 @@
 
 pub mod dls;
 pub mod nice;
+pub mod notices;
 pub mod residency;
 pub mod upstream;
 

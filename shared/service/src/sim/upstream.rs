@@ -38,6 +38,9 @@ pub enum SimulatedSystem {
     Identity,
     Residency,
     Dls,
+    /// The mail sender (SES) and the SMS provider the notifier sends through.
+    Mail,
+    Sms,
 }
 
 impl From<System> for SimulatedSystem {
@@ -60,6 +63,10 @@ impl Faults {
     /// `hang` is how long `timeout` keeps a request waiting: longer than the adapters' timeout.
     pub fn new(hang: Duration) -> Self {
         Self { modes: Mutex::new(HashMap::new()), hang }
+    }
+
+    pub fn hang(&self) -> Duration {
+        self.hang
     }
 
     pub fn set(&self, system: SimulatedSystem, mode: FaultMode) {
@@ -115,7 +122,7 @@ pub(super) struct FaultBody {
     mode: FaultMode,
 }
 
-/// `POST /_sim/faults` `{ "system": "identity" | "residency" | "dls", "mode": "ok" | "timeout" | "error" }`
+/// `POST /_sim/faults` `{ "system": "identity" | "residency" | "dls" | "mail" | "sms", "mode": "ok" | "timeout" | "error" }`
 /// → 204.
 pub(super) async fn set_fault(State(sim): State<Simulators>, ApiJson(body): ApiJson<FaultBody>) -> StatusCode {
     sim.faults.set(body.system, body.mode);

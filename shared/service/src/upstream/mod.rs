@@ -144,8 +144,12 @@ impl UpstreamEndpoint {
         Ok(Self { base_url: url, api_key })
     }
 
+    pub(crate) fn api_key(&self) -> &SecretString {
+        &self.api_key
+    }
+
     /// `path` under the base URL (`https://host/base` + `verify` = `https://host/base/verify`).
-    fn url_of(&self, path: &str) -> Result<reqwest::Url, UpstreamConfigError> {
+    pub(crate) fn url_of(&self, path: &str) -> Result<reqwest::Url, UpstreamConfigError> {
         url_under(&self.base_url, path)
     }
 }
