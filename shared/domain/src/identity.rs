@@ -6,7 +6,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::calendar::CalendarDate;
 
-/// How long a provider result may be used after it was issued.
+/// How long the result of an identity request may be used after the request was made.
 pub const RESULT_LIFETIME: Duration = Duration::minutes(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,13 +108,14 @@ pub enum Gender {
 /// What a valid provider result says about the person who verified.
 #[derive(Debug, Clone)]
 pub struct VerifiedIdentity {
-    /// The provider's transaction id: the result is single-use by it.
+    /// The provider's id of the request (its `token_version_id`): the result is single-use by it.
     pub transaction_id: String,
     pub method: Method,
     pub name: PersonName,
     pub birth_date: CalendarDate,
     pub gender: Option<Gender>,
     pub di: Di,
+    /// When the request was made: its result is valid for [`RESULT_LIFETIME`] from then.
     pub issued_at: OffsetDateTime,
 }
 
