@@ -37,6 +37,17 @@ async fn signup_answers(app: &TestApp, agreed: bool) -> Vec<Value> {
         .collect()
 }
 
+/// The consent answers a sign-up session holds, as stored.
+async fn recorded_answers(app: &TestApp, signup: &api_tests::Signup) -> usize {
+    let session = app
+        .dump()
+        .await
+        .into_iter()
+        .find(|item| item.0["pk"] == format!("SIGNUP#{}", signup.id))
+        .expect("the sign-up session");
+    session.0["consents"].as_array().map_or(0, Vec::len)
+}
+
 async fn signed_in_member(app: &TestApp, person: &Person, username: &str) -> String {
     app.register_general(person, username).await;
     app.signed_in(username, PASSWORD).await.access
@@ -78,13 +89,7 @@ async fn a_sign_up_records_at_most_20_consent_answers() {
 
     eleventh.assert_field_error(422, "validation.failed", "/consents", "limit_reached");
     agreeing.assert_field_error(422, "validation.failed", "/consents", "limit_reached");
-    let session = app
-        .dump()
-        .await
-        .into_iter()
-        .find(|item| item.0["pk"] == format!("SIGNUP#{}", signup.id))
-        .expect("the sign-up session");
-    assert_eq!(session.0["consents"].as_array().map(Vec::len), Some(20), "20 answers kept, no more");
+    assert_eq!(recorded_answers(&app, &signup).await, 20, "20 answers kept, no more");
 }
 
 #[tokio::test]
@@ -230,13 +235,7 @@ async fn parallel_consent_answers_are_all_recorded() {
     for answer in &answers {
         answer.assert_problem(422, "consent.required");
     }
-    let session = app
-        .dump()
-        .await
-        .into_iter()
-        .find(|item| item.0["pk"] == format!("SIGNUP#{}", signup.id))
-        .expect("the sign-up session");
-    assert_eq!(session.0["consents"].as_array().map(Vec::len), Some(8), "every answer of every request kept");
+    assert_eq!(recorded_answers(&app, &signup).await, 8, "every answer of every request kept");
 }
 
 #[tokio::test]
