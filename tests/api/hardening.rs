@@ -445,8 +445,8 @@ async fn no_more_hashes_run_at_once_than_the_process_has_turns() {
     assert!(hasher.most_at_once.load(Ordering::SeqCst) <= 2, "never more than two hashes at once");
 }
 
-#[tokio::test]
-async fn a_request_that_waits_too_long_for_a_turn_is_told_to_retry() {
+/// A server with one hashing turn, waited for 300 ms, and a hasher that holds every hash until opened.
+async fn one_turn_app() -> (Arc<TestApp>, Arc<GatedHasher>) {
     let hasher = Arc::new(GatedHasher::new(false));
     let options = LocalOptions {
         hasher: hasher.clone(),
@@ -454,7 +454,12 @@ async fn a_request_that_waits_too_long_for_a_turn_is_told_to_retry() {
         hashing_wait: Duration::from_millis(300),
         ..LocalOptions::default()
     };
-    let app = Arc::new(spawn_app_with(options).await);
+    (Arc::new(spawn_app_with(options).await), hasher)
+}
+
+#[tokio::test]
+async fn a_request_that_waits_too_long_for_a_turn_is_told_to_retry() {
+    let (app, hasher) = one_turn_app().await;
     let body = json!({ "username": "nobody01", "password": "Not-The-Password-9" });
     let first = {
         let (app, body) = (app.clone(), body.clone());
@@ -477,14 +482,7 @@ async fn a_request_that_waits_too_long_for_a_turn_is_told_to_retry() {
 
 #[tokio::test]
 async fn a_client_that_hangs_up_mid_hash_does_not_free_its_turn() {
-    let hasher = Arc::new(GatedHasher::new(false));
-    let options = LocalOptions {
-        hasher: hasher.clone(),
-        hashing_turns: Some(1),
-        hashing_wait: Duration::from_millis(300),
-        ..LocalOptions::default()
-    };
-    let app = Arc::new(spawn_app_with(options).await);
+    let (app, hasher) = one_turn_app().await;
     let impatient = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().expect("client");
     let body = json!({ "username": "nobody01", "password": "Not-The-Password-9" });
     let gone = impatient.post(format!("{}/v1/sessions", app.base)).json(&body).send();
