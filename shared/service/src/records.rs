@@ -789,24 +789,7 @@ impl Records {
         milestone: Milestone,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let before = member.clone();
-        member.dormant_recorded_at = Some(now);
-        member.last_milestone_at = Some(at);
-        let (notice, params) = member.milestone_notice(milestone);
-        let event = crate::audit::AuditEvent::new(&member.member_id, "member.dormant", now);
-        let mut writes = vec![
-            self.member_update_write(member)?,
-            Write::Put {
-                item: item_of(&audit_key(&event), &event, Some(now + crate::audit::AUDIT_RETENTION))?,
-                condition: Condition::Always,
-            },
-        ];
-        writes.extend(self.notice_writes(member, notice, params, now)?);
-        let result = self.table.write(writes).await;
-        if result.is_err() {
-            *member = before;
-        }
-        result
+        self.pass_milestone(member, at, milestone, now, true).await
     }
 
     /// The purge's position in each shard of the due index: the last `dueSk` it acted on.

@@ -227,10 +227,33 @@ impl Records {
         milestone: Milestone,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        self.pass_milestone(member, at, milestone, now, false).await
+    }
+
+    /// The member moved on past the milestone at `at` with its notice, and, when it is the one
+    /// where dormancy is recorded, the dormancy and its audit event, in one transaction.
+    pub(super) async fn pass_milestone(
+        &self,
+        member: &mut MemberRecord,
+        at: OffsetDateTime,
+        milestone: Milestone,
+        now: OffsetDateTime,
+        dormant: bool,
+    ) -> Result<(), StoreError> {
         let before = member.clone();
+        if dormant {
+            member.dormant_recorded_at = Some(now);
+        }
         member.last_milestone_at = Some(at);
         let (notice, params) = member.milestone_notice(milestone);
         let mut writes = vec![self.member_update_write(member)?];
+        if dormant {
+            let event = crate::audit::AuditEvent::new(&member.member_id, "member.dormant", now);
+            writes.push(Write::Put {
+                item: item_of(&super::audit_key(&event), &event, Some(now + crate::audit::AUDIT_RETENTION))?,
+                condition: Condition::Always,
+            });
+        }
         writes.extend(self.notice_writes(member, notice, params, now)?);
         let result = self.table.write(writes).await;
         if result.is_err() {
