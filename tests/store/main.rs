@@ -11,7 +11,7 @@ async fn stores() -> Vec<(&'static str, Arc<dyn Table>)> {
     let mut stores: Vec<(&'static str, Arc<dyn Table>)> = vec![("memory", Arc::new(MemoryTable::new()))];
     if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
         let name = format!("contract-{}", membership::keys::random_id());
-        let table = membership::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB table");
+        let table = membership_local::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB table");
         stores.push(("dynamodb", Arc::new(table)));
     }
     stores
