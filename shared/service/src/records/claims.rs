@@ -107,9 +107,12 @@ impl Records {
             .filter_map(|link| link.0.get(crate::store::MEMBER_ID).and_then(Value::as_str))
             .map(member_key)
             .collect();
-        if keys.is_empty() {
-            return Ok(Vec::new());
+        let mut children = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(crate::store::GET_MANY_LIMIT) {
+            for item in self.table.get_many(chunk).await?.into_iter().flatten() {
+                children.push(record_of(item)?);
+            }
         }
-        self.table.get_many(&keys).await?.into_iter().flatten().map(record_of).collect()
+        Ok(children)
     }
 }
