@@ -371,6 +371,9 @@ impl Table for DynamoTable {
         if keys.len() > super::GET_MANY_LIMIT {
             return Err(StoreError::Malformed(format!("{} keys in one batch read", keys.len())));
         }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut found: HashMap<Key, Item> = HashMap::with_capacity(keys.len());
         let mut pending = KeysAndAttributes::builder()
             .set_keys(Some(keys.iter().map(key_attributes).collect()))
