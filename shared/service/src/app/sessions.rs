@@ -30,6 +30,13 @@ pub struct Tokens {
     pub refresh_expires_in: i64,
 }
 
+/// How a sign-in went: a member signs in with both tokens; a dormant member gets a limited access
+/// token only, good for renewing consent (API.md answers it 403 `member.dormant`, token included).
+pub enum SignIn {
+    Member(Tokens),
+    Dormant { access_token: String, expires_in: i64 },
+}
+
 /// Who a request's access token speaks for.
 #[derive(Clone)]
 pub struct Caller {
@@ -127,7 +134,7 @@ impl Service {
 
     /// `POST /v1/sessions`. An unknown username does exactly the hashing work of a wrong password
     /// and gets the same answer; a withdrawn member is unknown.
-    pub async fn sign_in(&self, username: &str, password: Password) -> Result<Tokens, Failure> {
+    pub async fn sign_in(&self, username: &str, password: Password) -> Result<SignIn, Failure> {
         let now = self.clock.now();
         let name = lockout_name(username);
         let username = Username::parse(username).ok();
@@ -146,7 +153,7 @@ impl Service {
         member_id: Option<String>,
         password: Password,
         now: OffsetDateTime,
-    ) -> Result<Tokens, Failure> {
+    ) -> Result<SignIn, Failure> {
         let member = match member_id {
             Some(id) => self.records.member(&id).await?,
             None => None,
@@ -173,18 +180,18 @@ impl Service {
         });
         // The answer is made before anything is written: nothing stored stays without its tokens.
         let answer = match refresh_token {
-            Some(refresh_token) => Ok(self.tokens(&member, &session, refresh_token, now)?),
-            None => {
-                let access_token = self.access_token(&member, &session, now)?;
-                Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() })
-            }
+            Some(refresh_token) => SignIn::Member(self.tokens(&member, &session, refresh_token, now)?),
+            None => SignIn::Dormant {
+                access_token: self.access_token(&member, &session, now)?,
+                expires_in: ACCESS_LIFETIME.whole_seconds(),
+            },
         };
         // The session, the end of the failure count (this attempt's included) and the audit event, at once.
         let event = AuditEvent::new(&member.member_id, "signin.succeeded", now);
         self.records.start_session(&session, name, &[event]).await?;
         // The language notices are written in: the one this sign-in asked for (best effort).
         self.remember_language(member).await;
-        answer
+        Ok(answer)
     }
 
     fn access_token(
