@@ -13,7 +13,8 @@ export async function request(method, path, { body, token, idempotencyKey } = {}
   const headers = { Accept: 'application/json, application/problem+json', 'Accept-Language': language() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+  const keys = typeof idempotencyKey === 'function' ? idempotencyKey : null;
+  if (idempotencyKey) headers['Idempotency-Key'] = keys ? keys(body) : idempotencyKey;
   let response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
@@ -30,6 +31,9 @@ export async function request(method, path, { body, token, idempotencyKey } = {}
   if (!response.ok && (!parsed || typeof parsed !== 'object')) {
     parsed = { code: 'unknown', title: t('error.summary'), detail: t('error.network'), status: response.status };
   }
+  // A final answer settles the key: the next attempt is a new request (the service would replay a
+  // refusal to the same key, in the language it was first given in).
+  if (keys && response.status !== 429 && response.status < 500 && parsed?.code !== 'idempotency.in_progress') keys.settle();
   const retryAfter = Number(response.headers.get('Retry-After')) || null;
   return { ok: response.ok, status: response.status, body: parsed, retryAfter };
 }
@@ -40,17 +44,22 @@ function randomKey() {
 }
 
 /**
- * The `Idempotency-Key` of one form: the same key while the body stays the same (a double tap or a
- * retry after a lost answer is one request to the service), a new one once the body changes (a
- * corrected retry is a new request, never `idempotency.key_reused`).
+ * The `Idempotency-Key` of one form, passed as `idempotencyKey` to `request`: the same key while
+ * the body stays the same and no final answer came (a retry after a lost answer or a 5xx is one
+ * request to the service), a new one once the body changes or an answer came (a corrected retry is
+ * a new request, never `idempotency.key_reused`).
  */
 export function idempotencyKeys() {
   let last = null;
-  return (body) => {
+  const keyFor = (body) => {
     const canonical = JSON.stringify(body ?? null);
     if (!last || last.canonical !== canonical) last = { canonical, key: randomKey() };
     return last.key;
   };
+  keyFor.settle = () => {
+    last = null;
+  };
+  return keyFor;
 }
 
 // Reference data changes only with a new release: asked once per page load.

@@ -175,7 +175,7 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
     }
     const body = { consent: { document: doc.id, version: doc.version, agreed: true }, ...bodyOf() };
     if (guardian) body.guardian = guardian;
-    const answer = await busyWhile(submit, form, () => memberRequest('POST', endpoint, body, { idempotencyKey: keyFor(body) }));
+    const answer = await busyWhile(submit, form, () => memberRequest('POST', endpoint, body, { idempotencyKey: keyFor }));
     if (!answer) return;
     afterSubmit();
     countAttempt(answer);

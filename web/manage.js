@@ -125,7 +125,7 @@ export async function renderPassword(app) {
       return;
     }
     const body = { currentPassword: current.input.value, newPassword: next.input.value };
-    const answer = await busyWhile(submit, form, () => memberRequest('POST', '/v1/members/me/password', body, { idempotencyKey: keyFor(body) }));
+    const answer = await busyWhile(submit, form, () => memberRequest('POST', '/v1/members/me/password', body, { idempotencyKey: keyFor }));
     if (!answer) return;
     if (answer.ok) {
       current.input.value = next.input.value = confirm.input.value = '';
@@ -199,7 +199,7 @@ export async function renderRenewal(app, { password } = {}) {
       return;
     }
     const body = { consents: checks.map(({ doc }) => ({ document: doc.id, version: doc.version, agreed: true })) };
-    const answer = await busyWhile(submit, form, () => memberRequest('POST', '/v1/members/me/consents/renewal', body, { idempotencyKey: keyFor(body) }));
+    const answer = await busyWhile(submit, form, () => memberRequest('POST', '/v1/members/me/consents/renewal', body, { idempotencyKey: keyFor }));
     if (!answer) return;
     if (!answer.ok) {
       ready(submit);
@@ -359,7 +359,7 @@ export async function renderUpgrade(app) {
       return;
     }
     const body = { identity: provided.identity };
-    const answer = await busyWhile(button, holder, () => memberRequest('POST', '/v1/members/me/upgrade', body, { idempotencyKey: keyFor(body) }));
+    const answer = await busyWhile(button, holder, () => memberRequest('POST', '/v1/members/me/upgrade', body, { idempotencyKey: keyFor }));
     if (!answer) return;
     if (!answer.ok) {
       ready(button);

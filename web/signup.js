@@ -329,7 +329,7 @@ async function showTermsStep() {
     const other = button === agree ? disagree : agree;
     other.disabled = true;
     const answer = await busyWhile(button, form, () =>
-      request('POST', `/v1/signups/${flow.signupId}/consents`, { body, token: flow.token, idempotencyKey: keyFor(body) }),
+      request('POST', `/v1/signups/${flow.signupId}/consents`, { body, token: flow.token, idempotencyKey: keyFor }),
     );
     if (answer && !answer.ok) {
       ready(button);
@@ -473,7 +473,7 @@ function showIdentityStep() {
     }
     const body = { identity: provided.identity };
     const answer = await busyWhile(button, holder, () =>
-      request('POST', `/v1/signups/${flow.signupId}/identity`, { body, token: flow.token, idempotencyKey: keyFor(body) }),
+      request('POST', `/v1/signups/${flow.signupId}/identity`, { body, token: flow.token, idempotencyKey: keyFor }),
     );
     if (!answer) return;
     if (answer.ok) {
@@ -618,7 +618,7 @@ async function showInfoStep() {
     // A double tap sends nothing twice (the button is disabled), and a retry of the same body has
     // the same Idempotency-Key: the service answers it with the first answer, never a second member.
     const answer = await busyWhile(submit, form, () =>
-      request('POST', `/v1/signups/${flow.signupId}/member`, { body, token: flow.token, idempotencyKey: keyFor(body) }),
+      request('POST', `/v1/signups/${flow.signupId}/member`, { body, token: flow.token, idempotencyKey: keyFor }),
     );
     if (!answer) return;
     if (answer.ok) {

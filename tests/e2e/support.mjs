@@ -65,7 +65,7 @@ export function assertNoPageErrors(page) {
   assert.deepEqual(page.errors, [], 'the page logged no error');
 }
 
-/** Screenshots of the page as it is, at 360 px and at desktop width, then an axe scan of it. */
+/** Screenshots of the page as it is, at 360 px and at desktop width, each with an axe scan of it. */
 export async function capture(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const original = page.viewportSize();
@@ -77,9 +77,9 @@ export async function capture(page, name) {
     // Two frames: the new width is laid out and painted before the picture is taken.
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${label}.png`), fullPage: true });
+    await scan(page, `${name}-${label}`);
   }
   await page.setViewportSize(original);
-  await scan(page, name);
 }
 
 /** Injects axe-core into the page state and runs it; fails on any violation, whatever its impact. */
