@@ -270,8 +270,8 @@ export function renderFindUsername(app) {
       ? { ok: false, body: provided.problem }
       : await request('POST', '/v1/recovery/username', { body: { identity: provided.identity } });
     if (!answer.ok) {
+      // The alert takes the focus: it says why; the method buttons come right after it.
       showProblem(holder, alert, answer.body);
-      button.focus();
       return;
     }
     const headingId = uid('accounts');

@@ -94,7 +94,9 @@ function route() {
   languageHooks = [];
   const { path, params } = currentPath();
   renderNav();
-  return SCREENS[path](params);
+  // While a screen asks the service for what it shows, the page says it is busy.
+  main.setAttribute('aria-busy', 'true');
+  return Promise.resolve(SCREENS[path](params)).finally(() => main.removeAttribute('aria-busy'));
 }
 
 function renderNav() {
