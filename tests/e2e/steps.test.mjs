@@ -156,3 +156,19 @@ test('a double tap on 가입하기 creates one member: the button waits, and a r
 });
 
 const PASSWORD_FOR_DOUBLE_TAP = 'Library-2026!';
+
+test('the recovery screens and the sign-in asked for by a member screen pass the scan at both widths', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${BASE_URL}/#/reset-password`);
+  await page.getByRole('heading', { level: 1, name: '비밀번호 찾기' }).waitFor();
+  await capture(page, 'reset-password');
+  await page.goto(`${BASE_URL}/#/find-username`);
+  await page.getByRole('heading', { level: 1, name: '아이디 찾기' }).waitFor();
+  await capture(page, 'find-username-start');
+  await page.goto(`${BASE_URL}/#/me/withdraw`);
+  await page.getByRole('heading', { level: 1, name: '로그인' }).waitFor();
+  assert.ok(page.url().endsWith('#/login?next=/me/withdraw'), 'a member screen asks for sign-in and comes back');
+  await capture(page, 'login-needed');
+  assertNoPageErrors(page);
+  await page.context().close();
+});
