@@ -16,6 +16,7 @@ import {
   errorNextTo,
   launchBrowser,
   openPage,
+  registerResident,
   seoulDateBefore,
   serverNow,
   signIn,
@@ -282,6 +283,46 @@ test('a refused sign-in is re-written in English when the language changes; the 
   assert.match(await locked.textContent(), /\d{2}:\d{2}까지 로그인할 수 없습니다/);
   await locked.getByRole('link', { name: '비밀번호 찾기' }).waitFor();
   await capture(page, 'login-locked');
+  assertNoPageErrors(page);
+  await page.context().close();
+});
+
+test('a refused certification counts down the attempts left; a full member is told before typing anything', async () => {
+  await signUpAnyThroughApi('general', { name: '하지민', birthDate: '1992-12-02' }, member('jimin92'));
+  const page = await openPage(browser);
+  await signIn(page, 'jimin92', PASSWORD);
+  await page.goto(`${BASE_URL}/#/certify/citizen`);
+  await page.getByRole('heading', { level: 1, name: '인천시민인증' }).waitFor();
+  assert.match(await page.locator('.attempts').textContent(), /5회/);
+  await page.getByRole('checkbox', { name: /인천시민 자격 확인 조회를 위하여/ }).check();
+  // A number the registry does not know: no field to mark, so the alert takes the focus.
+  await page.getByLabel('주민등록번호 앞 6자리').fill('921202');
+  await page.getByLabel('주민등록번호 뒤 7자리').fill('2999999');
+  await page.getByRole('button', { name: '인증하기' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: '인증 정보 불일치' });
+  await alert.waitFor();
+  assert.ok(await alert.evaluate((a) => a === document.activeElement), 'focus on the alert');
+  assert.match(await page.locator('.attempts').textContent(), /4회/);
+  assert.equal(await page.getByLabel('주민등록번호 뒤 7자리').inputValue(), '', 'the masked part is cleared');
+  await capture(page, 'certify-citizen-refused');
+
+  // Certified (through the API), the member is told at once that neither form applies.
+  await registerResident('921202-2345678', '하지민');
+  const access = await page.evaluate(() => sessionStorage.getItem('membership.accessToken'));
+  const { body: termsBody } = await api('GET', '/v1/terms');
+  const doc = termsBody.documents.find((d) => d.id === 'citizen-third-party');
+  const certified = await api(
+    'POST',
+    '/v1/members/me/certifications/citizen',
+    { consent: { document: doc.id, version: doc.version, agreed: true }, name: '하지민', rrn: '921202-2345678' },
+    { authorization: `Bearer ${access}` },
+  );
+  assert.equal(certified.status, 200, JSON.stringify(certified.body));
+  await page.goto(`${BASE_URL}/#/certify/student`);
+  await page.getByRole('heading', { level: 1, name: '인천학생인증(DLS)' }).waitFor();
+  assert.match(await page.locator('main').textContent(), /현재 회원등급\(정회원\)에서는 이 인증이 필요하지 않거나 할 수 없습니다/);
+  assert.equal(await page.getByLabel('DLS 패스워드').count(), 0, 'no credentials asked');
+  await capture(page, 'certify-not-applicable');
   assertNoPageErrors(page);
   await page.context().close();
 });
