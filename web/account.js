@@ -23,7 +23,7 @@ export function renderLogin(app, params) {
     const missing = [username, password].filter((f) => !f.input.value);
     for (const f of missing) markField(form, f.input.dataset.pointer, { i18n: 'info.required' });
     if (missing.length) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       missing[0].input.focus();
       return;
     }
@@ -314,7 +314,7 @@ export function renderResetPassword(app) {
       missing.push(confirm);
     }
     if (missing.length) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       missing[0].input.focus();
       return;
     }

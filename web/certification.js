@@ -169,7 +169,7 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
     if (!guardianSection.hidden && !guardian) markField(form, '/guardian', { i18n: 'cert.guardianNeeded' });
     const invalid = form.querySelector('[aria-invalid="true"]') ?? (!guardianSection.hidden && !guardian ? guardianSection.querySelector('button') : null);
     if (invalid) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       invalid.focus();
       return;
     }

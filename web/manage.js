@@ -45,7 +45,7 @@ function filled(form, alert, fields) {
   const missing = fields.filter((f) => !f.input.value.trim());
   for (const f of missing) markField(form, f.input.dataset.pointer, { i18n: 'info.required' });
   if (!missing.length) return true;
-  fillAlert(alert, { title: t('error.summary') });
+  fillAlert(alert, { titleKey: 'error.summary' });
   missing[0].input.focus();
   return false;
 }
@@ -120,7 +120,7 @@ export async function renderPassword(app) {
     if (!filled(form, alert, [current, next, confirm])) return;
     if (confirm.input.value !== next.input.value) {
       markField(form, '#confirm', { i18n: 'info.passwordMismatch' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       confirm.input.focus();
       return;
     }
@@ -194,7 +194,7 @@ export async function renderRenewal(app, { password } = {}) {
     const unchecked = checks.filter((c) => !c.checkbox.checked);
     if (unchecked.length) {
       for (const c of unchecked) markField(form, c.checkbox.dataset.pointer, { i18n: 'terms.checkRequired' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       unchecked[0].checkbox.focus();
       return;
     }
@@ -264,7 +264,7 @@ export async function renderWithdraw(app) {
     if (!filled(form, alert, [password])) return;
     if (!understand.checked) {
       markField(form, '#understand', { i18n: 'withdraw.understandRequired' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       understand.focus();
       return;
     }

@@ -55,10 +55,11 @@ export function markField(scope, pointer, message) {
 }
 
 /** Fills a step's alert: a title, a detail, what no field took, and extra nodes (links, buttons). */
-export function fillAlert(alert, { title, detail, items = [], extra = [] }) {
+export function fillAlert(alert, { title, titleKey, detail, items = [], extra = [] }) {
   alert.replaceChildren(
     ...[
-      title ? h('p', { class: 'alert-title', text: title }) : null,
+      // The page's own title (a key) is re-labelled with the language; the service's is re-written by `rewriteProblems`.
+      titleKey ? h('p', { class: 'alert-title', i18n: titleKey }) : title ? h('p', { class: 'alert-title', text: title }) : null,
       detail ? h('p', { text: detail }) : null,
       items.length ? h('ul', {}, ...items.map((item) => h('li', { text: item }))) : null,
       ...extra,

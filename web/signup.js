@@ -237,7 +237,7 @@ function showTypeStep() {
     const chosen = form.querySelector('input[name="memberType"]:checked');
     if (!chosen) {
       markField(form, '/memberType', { i18n: 'type.required' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       focusInput(fieldset);
       return;
     }
@@ -343,7 +343,7 @@ async function showTermsStep() {
     const unchecked = checks.filter((c) => !c.checkbox.checked);
     if (unchecked.length) {
       for (const c of unchecked) markField(form, c.checkbox.dataset.pointer, { i18n: 'terms.checkRequired' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       unchecked[0].checkbox.focus();
       return;
     }
@@ -603,7 +603,7 @@ async function showInfoStep() {
       missing.push(confirm);
     }
     if (missing.length) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       missing[0].input.focus();
       return;
     }
