@@ -561,8 +561,8 @@ impl Service {
             session.revoked = true;
             match self.records.update_session(&mut session).await {
                 Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { .. }) => continue,
-                Err(error) => return Err(error.into()),
+                Err(crate::records::Refusal::Refused(_)) => continue,
+                Err(crate::records::Refusal::Store(error)) => return Err(error.into()),
             }
         }
         Err(Failure::Unavailable(StoreError::Conflict))

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{item_of, record_of, Records};
-use crate::store::{Condition, Key, StoreError, Write};
+use super::keys::{authorization_code_key, grant_key, item_of, record_of};
+use super::Records;
+use crate::store::{Condition, StoreError, Write};
 
 /// How long a code's record outlives the code: a code presented again a little after its 60 s is
 /// still known as used, and still revokes what it issued (RFC 6749 §4.1.2).
@@ -63,17 +64,9 @@ pub struct GrantRecord {
     pub version: u64,
 }
 
-fn code_key(code_hash: &str) -> Key {
-    Key::new(format!("OAUTHCODE#{code_hash}"), "CODE")
-}
-
-fn grant_key(grant_id: &str) -> Key {
-    Key::new(format!("GRANT#{grant_id}"), "GRANT")
-}
-
 impl Records {
     pub async fn create_authorization_code(&self, code: &AuthorizationCodeRecord) -> Result<(), StoreError> {
-        let item = item_of(&code_key(&code.code_hash), code, Some(code.expires_at + CODE_MARKER_MARGIN))?;
+        let item = item_of(&authorization_code_key(&code.code_hash), code, Some(code.expires_at + CODE_MARKER_MARGIN))?;
         self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
     }
 
@@ -82,7 +75,7 @@ impl Records {
         code_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<AuthorizationCodeRecord>, StoreError> {
-        self.live(&code_key(code_hash), now).await?.map(record_of).transpose()
+        self.live(&authorization_code_key(code_hash), now).await?.map(record_of).transpose()
     }
 
     /// The code marked used and its grant created, in one transaction: a code exchanged twice at
@@ -95,7 +88,8 @@ impl Records {
         let expected = code.version;
         code.used = true;
         code.version += 1;
-        let code_item = item_of(&code_key(&code.code_hash), code, Some(code.expires_at + CODE_MARKER_MARGIN))?;
+        let code_item =
+            item_of(&authorization_code_key(&code.code_hash), code, Some(code.expires_at + CODE_MARKER_MARGIN))?;
         let grant_item = item_of(&grant_key(&grant.grant_id), grant, Some(grant.ends_at))?;
         self.table
             .write(vec![
