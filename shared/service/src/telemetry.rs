@@ -105,6 +105,7 @@ mod tests {
         tracing::subscriber::with_default(subscriber(settings), || match (target, level) {
             ("membership", Level::DEBUG) => tracing::enabled!(target: "membership", Level::DEBUG),
             ("membership", Level::INFO) => tracing::enabled!(target: "membership", Level::INFO),
+            ("membership", Level::WARN) => tracing::enabled!(target: "membership", Level::WARN),
             ("aws_smithy_runtime", Level::DEBUG) => tracing::enabled!(target: "aws_smithy_runtime", Level::DEBUG),
             ("aws_smithy_runtime", Level::WARN) => tracing::enabled!(target: "aws_smithy_runtime", Level::WARN),
             other => unreachable!("{other:?}"),
