@@ -116,7 +116,7 @@ fn code_or_status(code: &'static str) -> &'static str {
 }
 
 /// One call to an upstream system: its latency, and whether it failed (no answer in time, a
-/// transport error, an error status or an unreadable answer).
+/// transport error, an answer too large, or an error status).
 pub fn upstream_call(system: &'static str, elapsed: Duration, failed: bool) {
     metrics::counter!(UPSTREAM_CALLS, "System" => system).increment(1);
     if failed {
