@@ -3,6 +3,7 @@
 
 import { logout, renderFindUsername, renderLogin, renderMe, renderResetPassword } from './account.js';
 import { session } from './api.js';
+import { authorizePage } from './authorize.js';
 import { renderCitizen, renderGuide, renderStudent } from './certification.js';
 import { focusHeading, h, showScreen } from './dom.js';
 import { language, onLanguageChange, relabel, setLanguage, t } from './i18n.js';
@@ -41,6 +42,9 @@ const SCREENS = {
   '/reset-password': () => renderResetPassword(app),
 };
 
+// The single sign-on authorization page (/oauth2/authorize) is this document too; it routes its own `#/`.
+const authorize = authorizePage(app);
+
 function currentPath() {
   const raw = location.hash.startsWith('#/') ? location.hash.slice(1) : '/';
   const [path, query] = raw.split('?');
@@ -51,7 +55,8 @@ function route() {
   languageHooks = [];
   const { path, params } = currentPath();
   renderNav();
-  SCREENS[path](params);
+  if (authorize) authorize.route(path, params, SCREENS[path]);
+  else SCREENS[path](params);
 }
 
 function renderNav() {

@@ -6,7 +6,8 @@ use membership::web::ASSETS;
 
 /// The content type a browser needs for a file, by its name.
 fn expected_content_type(path: &str) -> &'static str {
-    if path == "/" {
+    // The single sign-on authorization page is the same document as the root.
+    if path == "/" || path == "/oauth2/authorize" {
         "text/html; charset=utf-8"
     } else if path.ends_with(".css") {
         "text/css; charset=utf-8"

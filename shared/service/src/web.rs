@@ -26,7 +26,7 @@ macro_rules! asset {
 }
 
 /// Every file of the client: the page at `/`, the rest under `/web/`.
-pub static ASSETS: [Asset; 12] = [
+pub static ASSETS: [Asset; 14] = [
     asset!("/", HTML, "index.html"),
     asset!("/web/app.css", CSS, "app.css"),
     asset!("/web/app.js", JS, "app.js"),
@@ -39,6 +39,8 @@ pub static ASSETS: [Asset; 12] = [
     asset!("/web/signup.js", JS, "signup.js"),
     asset!("/web/account.js", JS, "account.js"),
     asset!("/web/certification.js", JS, "certification.js"),
+    asset!("/web/authorize.js", JS, "authorize.js"),
+    asset!("/oauth2/authorize", HTML, "index.html"),
 ];
 
 /// The page may run only its own scripts and styles and talk only to this origin; nothing may frame it.
