@@ -54,12 +54,13 @@ addStrings({
     'authorize.invalidText': '요청한 서비스를 확인할 수 없어 이 요청을 처리하지 않았습니다. 이용하던 서비스에서 다시 로그인해 주세요.',
     'authorize.missing': '요청에 필요한 정보({names})가 없습니다.',
     'authorize.entitlementHeading': '비대면자격확인인증이 필요합니다',
-    'authorize.entitlementText': '{client}는 {entitlement} 이용 자격이 있는 회원만 이용할 수 있습니다. 인천시민인증 또는 인천학생인증으로 정회원이 되면 이용할 수 있습니다.',
+    'authorize.entitlementText': '{client}은(는) {entitlement} 이용 자격이 있는 회원만 이용할 수 있습니다. 인천시민인증 또는 인천학생인증으로 정회원이 되면 이용할 수 있습니다.',
     'authorize.entitlementAfter': '인증을 마친 뒤 "로그인 요청으로 돌아가기"를 누르면 이 화면으로 돌아옵니다.',
     'authorize.certify': '비대면자격확인인증 하기',
     'authorize.returnLabel': '진행 중인 서비스 로그인',
     'authorize.returnText': '{client}의 로그인 요청을 처리하고 있습니다.',
     'authorize.return': '로그인 요청으로 돌아가기',
+    'authorize.cancel': '취소하고 서비스로 돌아가기',
     'authorize.leaving': '{client}(으)로 이동합니다…',
     'authorize.unknownClient': '요청한 서비스',
   },
@@ -86,6 +87,7 @@ addStrings({
     'authorize.returnLabel': 'Sign-in request in progress',
     'authorize.returnText': 'A sign-in request from {client} is waiting.',
     'authorize.return': 'Back to the sign-in request',
+    'authorize.cancel': 'Cancel and go back to the service',
     'authorize.leaving': 'Going to {client}…',
     'authorize.unknownClient': 'The service',
   },
@@ -100,10 +102,11 @@ export function authorizePage(app) {
   if (location.pathname !== AUTHORIZE_PATH) return null;
   const query = new URLSearchParams(location.search);
   const client = clientInfo(query.get('client_id'));
-  const banner = returnBanner(app, client);
+  const banner = returnBanner(app, query, client);
   return {
     route(path, params, screen) {
       banner.hidden = path === '/';
+      banner.back.hidden = !session.signedIn();
       // The language hooks are the screen's: each route starts them anew.
       app.onLanguage(banner.node, banner.relabel);
       if (path === '/') return renderAuthorization(app, query, client);
@@ -135,18 +138,34 @@ function withClient(app, tag, key, info, props = {}, extra = {}) {
   return node;
 }
 
-/** The way back to the authorization from the sign-in and certification screens, above <main>. */
-function returnBanner(app, client) {
+/**
+ * Above <main> on the sign-in and certification screens: which service waits, the way back to its
+ * authorization (once signed in), and cancelling, which declines (no sign-in needed for that).
+ */
+function returnBanner(app, query, client) {
   const text = h('p', { class: 'authorize-return-text' });
   const labelId = uid('authorize-return');
+  const back = h('a', { class: 'button primary', href: '#/', i18n: 'authorize.return' });
+  const cancel = h('button', { type: 'button', class: 'button', i18n: 'authorize.cancel' });
   const node = h(
     'aside',
     { class: 'authorize-return', hidden: true, attrs: { 'aria-labelledby': labelId } },
     h('h2', { id: labelId, class: 'visually-hidden', i18n: 'authorize.returnLabel' }),
     text,
-    h('a', { class: 'button', href: '#/', i18n: 'authorize.return' }),
+    h('div', { class: 'actions' }, back, cancel),
   );
   app.main.before(node);
+  cancel.addEventListener('click', async () => {
+    cancel.disabled = true;
+    const answer = await request('POST', '/v1/oauth2/authorizations', { ...authorizationBody(query).body, decision: 'decline' });
+    cancel.disabled = false;
+    if (answer.ok && typeof answer.body?.redirectTo === 'string') {
+      leave(app, await client, answer.body.redirectTo);
+      return;
+    }
+    // The service cannot be answered (an unknown client or redirect URI): the authorization says why.
+    app.navigate('#/');
+  });
   let info = null;
   const relabel = () => {
     text.textContent = t('authorize.returnText', { client: clientName(info) });
@@ -158,6 +177,7 @@ function returnBanner(app, client) {
   });
   return {
     node,
+    back,
     relabel,
     set hidden(value) {
       node.hidden = value;
