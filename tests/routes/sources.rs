@@ -82,6 +82,9 @@ impl LambdaSource {
         if lambda.opens_identity_requests() {
             all.extend(self.requires("identity_configuration"));
         }
+        if lambda.single_sign_on() {
+            all.extend(self.requires("sso_configuration"));
+        }
         all
     }
 

@@ -32,6 +32,8 @@ pub enum ConfigError {
     Upstream(#[from] UpstreamConfigError),
     #[error(transparent)]
     Origin(#[from] crate::app::identity::InvalidOrigin),
+    #[error(transparent)]
+    Clients(#[from] crate::sso::clients::ClientsError),
 }
 
 fn required(name: &'static str) -> Result<String, ConfigError> {
@@ -52,6 +54,11 @@ pub struct Lambda {
     /// Opens identity requests: holds the provider's client credentials (the secret named by
     /// `IDENTITY_SECRET_ID`) and the allowed client origins (`ALLOWED_ORIGINS`).
     opens_identity_requests: bool,
+    /// Serves single sign-on: the issuer (`ISSUER`), the clients (the secret named by
+    /// `OIDC_CLIENTS_SECRET_ID`), the KMS signing key (`OIDC_SIGNING_KEY_ID`, and
+    /// `OIDC_PREVIOUS_SIGNING_KEY_ID` while tokens of the previous key can live) and the
+    /// authorization page (`OIDC_AUTHORIZATION_ENDPOINT`).
+    single_sign_on: bool,
 }
 
 /// An upstream system: the variable naming its endpoint secret, and how its adapter is installed.
@@ -63,7 +70,7 @@ struct Upstream {
 
 impl Lambda {
     /// Every function with routes, in `Function::ALL`'s order.
-    pub const ALL: [Lambda; 9] = [
+    pub const ALL: [Lambda; 10] = [
         START_SIGNUP,
         RECORD_CONSENT,
         VERIFY_IDENTITY,
@@ -73,10 +80,11 @@ impl Lambda {
         RECOVER_ACCOUNT,
         CERTIFY_CITIZEN,
         CERTIFY_STUDENT,
+        SINGLE_SIGN_ON,
     ];
 
     const fn new(function: Function, handlers: Handlers) -> Self {
-        Self { function, handlers, upstream: None, opens_identity_requests: false }
+        Self { function, handlers, upstream: None, opens_identity_requests: false, single_sign_on: false }
     }
 
     /// The variable naming its upstream system's endpoint secret, if it reaches one.
@@ -87,6 +95,11 @@ impl Lambda {
     /// Whether it opens identity requests (and reads the identity secret).
     pub fn opens_identity_requests(self) -> bool {
         self.opens_identity_requests
+    }
+
+    /// Whether it serves single sign-on (and reads the clients' secret and the signing key).
+    pub fn single_sign_on(self) -> bool {
+        self.single_sign_on
     }
 }
 
@@ -125,6 +138,10 @@ pub const CERTIFY_STUDENT: Lambda = Lambda {
     ..Lambda::new(Function::CertifyStudent, handlers::certify_student)
 };
 
+/// The OpenID Connect provider: issuer, clients, ID tokens signed by a KMS key.
+pub const SINGLE_SIGN_ON: Lambda =
+    Lambda { single_sign_on: true, ..Lambda::new(Function::SingleSignOn, handlers::single_sign_on) };
+
 /// The service as deployed: DynamoDB table `TABLE_NAME`, keys from the secrets named by
 /// `PEPPER_SECRET_ID`, `IDEMPOTENCY_SECRET_ID` and `TOKEN_SECRET_ID`, and the function's upstream
 /// system (or the identity provider's client credentials) from its secret, all read in one call. A
@@ -139,13 +156,18 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
     };
     let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
     let identity = lambda.opens_identity_requests.then(identity_configuration).transpose()?;
+    let sso = lambda.single_sign_on.then(sso_configuration).transpose()?;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
     let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
     let load = async {
-        let extra = upstream.as_ref().map(|(_, id)| id).or(identity.as_ref().map(|(id, _, _)| id));
+        let extra = upstream
+            .as_ref()
+            .map(|(_, id)| id)
+            .or(identity.as_ref().map(|(id, _, _)| id))
+            .or(sso.as_ref().map(|sso| &sso.clients_secret));
         match extra {
             Some(id) => KeyRing::load_with_secret(secrets, ids, id, SECRET_REFRESH).await.map(|(k, e)| (k, Some(e))),
             None => KeyRing::load(secrets, ids, SECRET_REFRESH).await.map(|keys| (keys, None)),
@@ -174,6 +196,10 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         }
         _ => (NiceApi::result_reader(), ClientOrigins::default()),
     };
+    let sso = match (sso, &extra_secret) {
+        (Some(sso), Some(secret)) => sso.provider(&config, secret)?,
+        _ => crate::sso::Provider::unconfigured(),
+    };
     Ok(Service {
         records: Records::new(Arc::new(table)),
         clock: Arc::new(SystemClock),
@@ -183,6 +209,7 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         hashing: Arc::new(HashingTurns::per_core(MAX_HASHING_WAIT)),
         keys,
         upstreams,
+        sso,
     })
 }
 
@@ -192,6 +219,48 @@ fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), Co
     let origins = required("ALLOWED_ORIGINS")?;
     let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain)?;
     Ok((required("IDENTITY_SECRET_ID")?, NiceEndpoints::from_env()?, origins))
+}
+
+/// What the single sign-on function reads at start besides the keys.
+struct SsoConfiguration {
+    issuer: String,
+    authorization_endpoint: String,
+    clients_secret: String,
+    signing_key: String,
+    previous_signing_key: Option<String>,
+}
+
+fn sso_configuration() -> Result<SsoConfiguration, ConfigError> {
+    Ok(SsoConfiguration {
+        issuer: required("ISSUER")?.trim_end_matches('/').to_owned(),
+        authorization_endpoint: required("OIDC_AUTHORIZATION_ENDPOINT")?,
+        clients_secret: required("OIDC_CLIENTS_SECRET_ID")?,
+        signing_key: required("OIDC_SIGNING_KEY_ID")?,
+        // Set while tokens signed by the key before the last rotation can live; unset otherwise.
+        previous_signing_key: std::env::var("OIDC_PREVIOUS_SIGNING_KEY_ID").ok().filter(|v| !v.is_empty()),
+    })
+}
+
+impl SsoConfiguration {
+    /// The provider: the clients from their secret (the JSON list of API.md), the KMS signer.
+    fn provider(
+        self,
+        config: &aws_config::SdkConfig,
+        secret: &serde_json::Value,
+    ) -> Result<crate::sso::Provider, ConfigError> {
+        let clients = crate::sso::Clients::from_json(&secret.to_string())?;
+        let signer = crate::sso::kms::KmsSigner::new(
+            aws_sdk_kms::Client::new(config),
+            self.signing_key,
+            self.previous_signing_key,
+        );
+        Ok(crate::sso::Provider {
+            issuer: self.issuer,
+            authorization_endpoint: self.authorization_endpoint,
+            clients: Arc::new(clients),
+            signer: Arc::new(signer),
+        })
+    }
 }
 
 /// Runs one function: its routes from the shared table, on the production service.

@@ -18,6 +18,7 @@ pub mod passwords;
 pub mod records;
 pub mod secrets;
 pub mod sim;
+pub mod sso;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

@@ -173,6 +173,7 @@ impl LocalApp {
             }),
             keys,
             upstreams: upstreams.clone(),
+            sso: local_sso(options.upstream_base.as_deref()),
         };
         let nice_provider = Arc::new(NiceProvider::new(client_id, client_secret));
         let simulators = Simulators {
@@ -264,6 +265,26 @@ fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respon
     use axum::response::IntoResponse;
     tracing::error!("a request panicked; answered 500");
     crate::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
+}
+
+/// The provider of a local run: the issuer where the server answers, the demo clients (or
+/// `OIDC_CLIENTS`), a key drawn now.
+fn local_sso(base: Option<&str>) -> crate::sso::Provider {
+    use crate::sso::{Clients, LocalSigner, Provider};
+    let clients = match std::env::var("OIDC_CLIENTS") {
+        Ok(json) if !json.is_empty() => Clients::from_json(&json).unwrap_or_else(|error| {
+            tracing::error!(error = %error, "OIDC_CLIENTS unusable; no client is registered");
+            Clients::default()
+        }),
+        _ => Clients::local_demo(),
+    };
+    let issuer = base.unwrap_or("http://127.0.0.1:3000").trim_end_matches('/').to_owned();
+    Provider {
+        authorization_endpoint: format!("{issuer}/oauth2/authorize"),
+        issuer,
+        clients: Arc::new(clients),
+        signer: Arc::new(LocalSigner::random()),
+    }
 }
 
 /// The server's own origin under both loopback names (`http://127.0.0.1:3000`, `http://localhost:3000`):

@@ -19,7 +19,9 @@ use time::OffsetDateTime;
 
 use crate::store::{Condition, Item, Key, StoreError, Table, Write, DUE_PK, DUE_SHARDS, DUE_SK, PK, SK, TTL};
 
+mod oauth;
 mod outbox;
+pub use oauth::{AuthorizationCodeRecord, GrantRecord};
 pub use outbox::{
     outbox_item_of, outbox_key_of, Milestone, OutboxMessage, OutboxStatus, FIRST_RETRY, MAX_ATTEMPTS, PARKED_PK,
     SEND_LEASE,

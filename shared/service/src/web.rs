@@ -25,9 +25,12 @@ macro_rules! asset {
     };
 }
 
-/// Every file of the client: the page at `/`, the rest under `/web/`.
+/// Every file of the client: the page at `/` (and at `/oauth2/authorize`), the rest under `/web/`.
 pub static ASSETS: [Asset; 14] = [
     asset!("/", HTML, "index.html"),
+    // Single sign-on's authorization page (API.md): the same client, which reads the request from
+    // its query.
+    asset!("/oauth2/authorize", HTML, "index.html"),
     asset!("/web/app.css", CSS, "app.css"),
     asset!("/web/app.js", JS, "app.js"),
     asset!("/web/i18n.js", JS, "i18n.js"),
@@ -40,7 +43,6 @@ pub static ASSETS: [Asset; 14] = [
     asset!("/web/account.js", JS, "account.js"),
     asset!("/web/certification.js", JS, "certification.js"),
     asset!("/web/authorize.js", JS, "authorize.js"),
-    asset!("/oauth2/authorize", HTML, "index.html"),
 ];
 
 /// The page may run only its own scripts and styles and talk only to this origin; nothing may frame it.

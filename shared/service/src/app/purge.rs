@@ -46,7 +46,7 @@ fn classify(key: &Key) -> Due {
     let prefix = key.pk.split('#').next().unwrap_or("");
     match prefix {
         "SIGNUP" => Due::Signup,
-        "IDREQ" | "LOGIN" | "IDEMPOTENCY" | "SESSION" | "AUDIT" | "OUTBOX" => Due::Transient,
+        "IDREQ" | "LOGIN" | "IDEMPOTENCY" | "SESSION" | "AUDIT" | "OUTBOX" | "OAUTHCODE" | "GRANT" => Due::Transient,
         "MEMBER" if key.sk == "PROFILE" => Due::Member(key.pk["MEMBER#".len()..].to_owned()),
         "MEMBER" => Due::Transient,
         _ => Due::Unknown,

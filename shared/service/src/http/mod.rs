@@ -7,6 +7,7 @@ mod idempotency;
 mod identity;
 mod members;
 pub mod messages;
+mod oauth;
 pub mod problem;
 mod reference;
 mod signup;
@@ -38,10 +39,11 @@ pub enum Function {
     RecoverAccount,
     CertifyCitizen,
     CertifyStudent,
+    SingleSignOn,
 }
 
 impl Function {
-    pub const ALL: [Function; 9] = [
+    pub const ALL: [Function; 10] = [
         Function::StartSignup,
         Function::RecordConsent,
         Function::VerifyIdentity,
@@ -51,6 +53,7 @@ impl Function {
         Function::RecoverAccount,
         Function::CertifyCitizen,
         Function::CertifyStudent,
+        Function::SingleSignOn,
     ];
 
     /// The package and function name (`functions/<name>`).
@@ -65,6 +68,7 @@ impl Function {
             Function::RecoverAccount => "recover-account",
             Function::CertifyCitizen => "certify-citizen",
             Function::CertifyStudent => "certify-student",
+            Function::SingleSignOn => "single-sign-on",
         }
     }
 }
@@ -112,7 +116,7 @@ pub const CATCH_ALL: Function = Function::StartSignup;
 
 /// Every public route of API.md and the function that serves it. `start-signup` also answers the
 /// reference data and, behind API Gateway, the catch-all that turns unknown paths into problems.
-pub static ROUTES: [Route; 24] = [
+pub static ROUTES: [Route; 31] = [
     route(Method::GET, "/healthz", Function::StartSignup),
     route(Method::GET, "/v1/terms", Function::StartSignup),
     route(Method::GET, "/v1/libraries", Function::StartSignup),
@@ -137,6 +141,13 @@ pub static ROUTES: [Route; 24] = [
     route(Method::POST, "/v1/recovery/password", Function::RecoverAccount),
     idempotent("/v1/members/me/certifications/citizen", Function::CertifyCitizen, Idempotency::PerMember),
     idempotent("/v1/members/me/certifications/student", Function::CertifyStudent, Idempotency::PerMember),
+    route(Method::GET, "/.well-known/openid-configuration", Function::SingleSignOn),
+    route(Method::GET, "/oauth2/jwks", Function::SingleSignOn),
+    route(Method::POST, "/oauth2/token", Function::SingleSignOn),
+    route(Method::GET, "/oauth2/userinfo", Function::SingleSignOn),
+    route(Method::GET, "/oauth2/logout", Function::SingleSignOn),
+    route(Method::GET, "/v1/oauth2/clients/{clientId}", Function::SingleSignOn),
+    route(Method::POST, "/v1/oauth2/authorizations", Function::SingleSignOn),
 ];
 
 /// A function's handlers: the handler of each of its routes in the table.
@@ -147,7 +158,7 @@ pub type Handlers = fn(&Route) -> MethodRouter<Service>;
 pub mod handlers {
     use axum::routing::{delete, get, patch, post, MethodRouter};
 
-    use super::{certification, identity, members, reference, signup, Function, Route};
+    use super::{certification, identity, members, oauth, reference, signup, Function, Route};
     use crate::app::Service;
 
     /// Any route of the table (the local server and the tests serve them all).
@@ -162,6 +173,7 @@ pub mod handlers {
             Function::RecoverAccount => recover_account,
             Function::CertifyCitizen => certify_citizen,
             Function::CertifyStudent => certify_student,
+            Function::SingleSignOn => single_sign_on,
         };
         handlers(route)
     }
@@ -244,6 +256,19 @@ pub mod handlers {
     pub fn certify_student(route: &Route) -> MethodRouter<Service> {
         match (route.method.as_str(), route.path) {
             ("POST", "/v1/members/me/certifications/student") => post(certification::certify_student),
+            _ => missing(route),
+        }
+    }
+
+    pub fn single_sign_on(route: &Route) -> MethodRouter<Service> {
+        match (route.method.as_str(), route.path) {
+            ("GET", "/.well-known/openid-configuration") => get(oauth::discovery),
+            ("GET", "/oauth2/jwks") => get(oauth::jwks),
+            ("POST", "/oauth2/token") => post(oauth::token),
+            ("GET", "/oauth2/userinfo") => get(oauth::userinfo),
+            ("GET", "/oauth2/logout") => get(oauth::logout),
+            ("GET", "/v1/oauth2/clients/{clientId}") => get(oauth::client),
+            ("POST", "/v1/oauth2/authorizations") => post(oauth::authorize),
             _ => missing(route),
         }
     }
