@@ -5,7 +5,8 @@ It does what a library's service does, the browser's part by plain HTTP calls as
 authorization page makes them (sign in with POST /v1/sessions, consent with
 POST /v1/oauth2/authorizations): discovery; the authorization code flow with PKCE (S256) for the
 confidential e-library (client_secret_basic) and the public library app (client_id); the ID token
-validated with Authlib's jose against the JWKS that discovery names (signature, issuer, audience,
+validated as Authlib's own OpenID client validates it (joserfc, Authlib's JOSE implementation, for
+the signature against the JWKS that discovery names; Authlib's `CodeIDToken` for issuer, audience,
 nonce, expiry); userinfo; refresh with rotation; RP-initiated logout. And it checks that what is
 wrong is refused: a tampered or foreign-signed ID token, the wrong audience or nonce, an expired
 token, a wrong verifier, a reused code or refresh token, a wrong client secret, an unregistered
@@ -26,9 +27,11 @@ import urllib.parse
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
-from authlib.jose import JsonWebKey, JsonWebToken
-from authlib.jose.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError
 from authlib.oidc.core import CodeIDToken
+from joserfc import jwt
+from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError
+from joserfc.jwk import ECKey, KeySet
+from joserfc.jws import JWSRegistry
 
 # The demo clients local-api registers (API.md).
 E_LIBRARY = {
@@ -47,7 +50,7 @@ PASSWORD = "Library-2026!"
 TIMEOUT = 30
 
 # Only the algorithm the provider announces; "none" and HMAC with the public key are never accepted.
-ID_TOKEN_JWT = JsonWebToken(["ES256"])
+ID_TOKEN_ALGORITHMS = JWSRegistry(algorithms=["ES256"])
 
 
 class Failed(Exception):
@@ -207,21 +210,27 @@ class Client:
         self.redirect_to = redirect_to
         return self.session.fetch_token(authorization_response=redirect_to, code_verifier=self.verifier)
 
-    def claims(self, id_token, keys, *, client_id=None, nonce=None, now=None):
-        """The ID token decoded and validated by Authlib: signature, iss, aud, nonce, exp, iat."""
+    def claims(self, id_token, keys, *, client_id=None, nonce=True, now=None, access_token=None):
+        """The ID token validated as Authlib's OpenID client does (`parse_id_token`): the signature
+        against the JWKS, then `CodeIDToken` for iss, aud, exp, iat, nonce (the request's unless
+        `nonce` says otherwise; `None` for a refreshed token, which need not carry it) and at_hash."""
         client_id = client_id or self.registration["client_id"]
-        nonce = nonce or self.nonce
+        nonce = self.nonce if nonce is True else nonce
+        token = jwt.decode(id_token, keys, registry=ID_TOKEN_ALGORITHMS)
         options = {
             "iss": {"essential": True, "value": self.metadata["issuer"]},
             "aud": {"essential": True, "value": client_id},
-            "nonce": {"essential": True, "value": nonce},
             "exp": {"essential": True},
             "iat": {"essential": True},
             "sub": {"essential": True},
         }
-        claims = ID_TOKEN_JWT.decode(
-            id_token, keys, claims_cls=CodeIDToken, claims_options=options, claims_params={"nonce": nonce, "client_id": client_id}
-        )
+        params = {"client_id": client_id}
+        if nonce is not None:
+            options["nonce"] = {"essential": True, "value": nonce}
+            params["nonce"] = nonce
+        if access_token:
+            params["access_token"] = access_token
+        claims = CodeIDToken(token.claims, token.header, options, params)
         claims.validate(now=now)
         return claims
 
@@ -248,8 +257,8 @@ def foreign_signed(id_token):
     head, payload, _ = id_token.split(".")
     protected = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    key = JsonWebKey.generate_key("EC", "P-256", is_private=True)
-    return ID_TOKEN_JWT.encode({"alg": "ES256", "kid": protected.get("kid")}, claims, key).decode()
+    key = ECKey.generate_key("P-256")
+    return jwt.encode({"alg": "ES256", "kid": protected.get("kid")}, claims, key, algorithms=["ES256"])
 
 
 def unsigned(id_token):
@@ -279,7 +288,7 @@ def main():
         expect(jwks["keys"] and all(k.get("kid") and k["kty"] == "EC" and k["crv"] == "P-256" for k in jwks["keys"]), f"JWKS {jwks}")
         expect(all("d" not in k for k in jwks["keys"]), "no private part in the JWKS")
         state["metadata"] = metadata
-        state["keys"] = JsonWebKey.import_key_set(jwks)
+        state["keys"] = KeySet.import_key_set(jwks)
 
     checks.run("discovery names the issuer and endpoints; JWKS holds P-256 public keys with kid", discovery)
     if "metadata" not in state:
@@ -308,7 +317,7 @@ def main():
         expect(token["token_type"].lower() == "bearer", f"token_type {token['token_type']}")
         expect(set(token["scope"].split()) == set(SCOPE.split()), f"scope {token['scope']}")
         expect(token.get("refresh_token") and token.get("id_token"), "refresh and ID tokens issued")
-        claims = library.claims(token["id_token"], keys)
+        claims = library.claims(token["id_token"], keys, access_token=token["access_token"])
         expect(claims["name"] == full["name"] and claims["preferred_username"] == full["username"], f"profile claims {dict(claims)}")
         expect(claims["entitlements"]["eLibrary"] is True, f"entitlements {claims['entitlements']}")
         expect(claims["grade"] == "full", f"grade {claims['grade']}")
@@ -349,7 +358,11 @@ def main():
         expect(second["refresh_token"] != first["refresh_token"], "the refresh token rotates")
         expect(library.userinfo(second["access_token"]).status_code == 200, "the new access token works")
         if second.get("id_token"):
-            library.claims(second["id_token"], keys)
+            # OpenID Connect Core 12.2: the same iss, sub and aud, the original auth_time.
+            before = library.claims(first["id_token"], keys)
+            after = library.claims(second["id_token"], keys, nonce=None)
+            for name in ("iss", "sub", "aud", "auth_time"):
+                expect(after.get(name) == before.get(name), f"refreshed ID token {name}: {after.get(name)} vs {before.get(name)}")
         state["library"] = {**first, **second}
         state["library_first_refresh"] = first["refresh_token"]
 
@@ -382,7 +395,7 @@ def main():
     def library_app_flow():
         token = app.code_flow(full["access"])
         claims = app.claims(token["id_token"], keys)
-        library_sub = library.claims(state["library"]["id_token"], keys)["sub"]
+        library_sub = library.claims(state["library"]["id_token"], keys, nonce=None)["sub"]
         expect(claims["sub"] != library_sub, "sub is pairwise: another client sees another sub")
         again = app.code_flow(full["access"])
         expect(app.claims(again["id_token"], keys)["sub"] == claims["sub"], "sub is stable at one client")
@@ -447,6 +460,8 @@ def main():
         answer = service.authorize(None, url, decision="decline")
         expect(answer.status_code == 200, f"status {answer.status_code} {answer.text}")
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(answer.json()["redirectTo"]).query))
+        # `iss` (RFC 9207) may come along; when it does it names the issuer.
+        expect(query.pop("iss", metadata["issuer"]) == metadata["issuer"], "iss is the issuer")
         expect(query == {"error": "access_denied", "state": app.state}, f"redirect query {query}")
 
     checks.run("a declined authorization redirects with access_denied and the state", decline)

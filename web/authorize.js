@@ -157,7 +157,7 @@ function returnBanner(app, query, client) {
   app.main.before(node);
   cancel.addEventListener('click', async () => {
     cancel.disabled = true;
-    const answer = await request('POST', '/v1/oauth2/authorizations', { ...authorizationBody(query).body, decision: 'decline' });
+    const answer = await request('POST', '/v1/oauth2/authorizations', { body: { ...authorizationBody(query).body, decision: 'decline' } });
     cancel.disabled = false;
     if (answer.ok && typeof answer.body?.redirectTo === 'string') {
       leave(app, await client, answer.body.redirectTo);

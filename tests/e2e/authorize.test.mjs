@@ -61,11 +61,14 @@ async function answerCallbacks(page) {
   );
 }
 
-/** Where the page went at the service: its redirect URI and the query. */
+/** Where the page went at the service: its redirect URI and the query (`iss`, RFC 9207, checked and left out). */
 async function landedAt(page, client) {
   await page.waitForURL((url) => url.href.startsWith(`${client.redirectUri}?`));
   const url = new URL(page.url());
-  return { at: `${url.origin}${url.pathname}`, query: Object.fromEntries(url.searchParams) };
+  const query = Object.fromEntries(url.searchParams);
+  assert.equal(query.iss, BASE_URL, 'the answer names the issuer');
+  delete query.iss;
+  return { at: `${url.origin}${url.pathname}`, query };
 }
 
 /** Screenshots and the axe scan; the authorization page's screens have no violation of any severity. */
