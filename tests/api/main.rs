@@ -23,5 +23,6 @@ mod signup_identity;
 mod signup_member;
 mod simulators;
 mod smoke;
+mod sso;
 mod web_client;
 mod withdrawal;

@@ -129,16 +129,25 @@ pub struct AuthorizationBody {
     client_id: String,
     redirect_uri: String,
     scope: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     state: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     nonce: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     code_challenge: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     code_challenge_method: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present_decision")]
     decision: Option<Decision>,
+}
+
+/// A field that, when sent, holds a string (`null` is a wrong type, not "absent").
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
+}
+
+fn present_decision<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Decision>, D::Error> {
+    Decision::deserialize(deserializer).map(Some)
 }
 
 /// Longest value any field of the body may hold: a redirect URI, a state or nonce of the client's.
