@@ -125,7 +125,7 @@ async function exchange(request, code) {
 }
 
 test('a member signs in on the authorization page, sees who asks for what, consents, and lands at the service with a code', async () => {
-  await member({ name: '윤다온', birthDate: '1991-02-03' }, 'daon91');
+  await member({ name: '윤다온', birthDate: '1991-02-03' }, 'sso_daon');
   const name = await clientName(LIBRARY_APP.clientId);
   const page = await openPage(browser);
   await answerCallbacks(page);
@@ -137,14 +137,14 @@ test('a member signs in on the authorization page, sees who asks for what, conse
   const pending = page.getByRole('complementary', { name: '진행 중인 서비스 로그인' });
   assert.match(await pending.textContent(), new RegExp(`${name.ko}의 로그인 요청을 처리하고 있습니다`));
   await captureClean(page, 'authorize-sign-in');
-  await signInOnPage(page, 'daon91');
+  await signInOnPage(page, 'sso_daon');
 
   // 서비스 연결 동의: the service, the member, what it receives, where the answer goes.
   await page.getByRole('heading', { level: 1, name: '서비스 연결 동의' }).waitFor();
   assert.ok(await pending.isHidden(), 'no way back shown on the authorization itself');
   const main = page.getByRole('main');
   assert.match(await main.textContent(), new RegExp(`${name.ko}에서 통합회원으로 로그인하려고 합니다`));
-  assert.match(await main.textContent(), /윤다온 \(daon91\)/);
+  assert.match(await main.textContent(), /윤다온 \(sso_daon\)/);
   assert.deepEqual(await main.getByRole('list', { name: /다음 정보가 제공됩니다/ }).getByRole('listitem').allTextContents(), [
     '이 서비스에서만 쓰이는 회원 식별번호',
     '이름, 아이디',
@@ -176,7 +176,7 @@ test('a member signs in on the authorization page, sees who asks for what, conse
 });
 
 test('a member who declines is sent back to the service with access_denied and the state', async () => {
-  await member({ name: '서지우', birthDate: '1993-08-09' }, 'jiwoo93');
+  await member({ name: '서지우', birthDate: '1993-08-09' }, 'sso_jiwoo');
   const page = await openPage(browser, { viewport: DESKTOP });
   await answerCallbacks(page);
 
@@ -191,7 +191,7 @@ test('a member who declines is sent back to the service with access_denied and t
 
   const request = authorizationRequest(LIBRARY_APP);
   await page.goto(request.url);
-  await signInOnPage(page, 'jiwoo93');
+  await signInOnPage(page, 'sso_jiwoo');
   await page.getByRole('heading', { level: 1, name: '서비스 연결 동의' }).waitFor();
   await page.getByRole('button', { name: '동의하지 않음' }).click();
   const { at, query } = await landedAt(page, LIBRARY_APP);
@@ -203,13 +203,13 @@ test('a member who declines is sent back to the service with access_denied and t
 
 test('an associate member at the e-library is led through 비대면자격확인인증 and back to the authorization', async () => {
   const person = { name: '한도윤', birthDate: '1988-11-12', rrn: '881112-1234567' };
-  await member(person, 'doyun88');
+  await member(person, 'sso_doyun');
   const name = await clientName(E_LIBRARY.clientId);
   const page = await openPage(browser);
   await answerCallbacks(page);
   const request = authorizationRequest(E_LIBRARY);
   await page.goto(request.url);
-  await signInOnPage(page, 'doyun88');
+  await signInOnPage(page, 'sso_doyun');
 
   // The e-library requires the entitlement the member lacks: the page says so and offers certification.
   await page.getByRole('heading', { level: 1, name: '비대면자격확인인증이 필요합니다' }).waitFor();
@@ -246,12 +246,12 @@ test('an associate member at the e-library is led through 비대면자격확인�
 });
 
 test('a member signed in once is not asked for the password by a second service in the same browser session', async () => {
-  await member({ name: '임세아', birthDate: '1990-01-21', rrn: '900121-2345678' }, 'seah90', { certified: true });
+  await member({ name: '임세아', birthDate: '1990-01-21', rrn: '900121-2345678' }, 'sso_seah', { certified: true });
   const page = await openPage(browser);
   await answerCallbacks(page);
   const first = authorizationRequest(LIBRARY_APP);
   await page.goto(first.url);
-  await signInOnPage(page, 'seah90');
+  await signInOnPage(page, 'sso_seah');
   await page.getByRole('heading', { level: 1, name: '서비스 연결 동의' }).waitFor();
   await page.getByRole('button', { name: '동의하고 계속하기' }).click();
   await landedAt(page, LIBRARY_APP);
@@ -274,7 +274,7 @@ test('a member signed in once is not asked for the password by a second service 
   // prompt=login asks for the password again, even in the same session.
   const fresh = authorizationRequest(LIBRARY_APP, { prompt: 'login' });
   await page.goto(fresh.url);
-  await signInOnPage(page, 'seah90');
+  await signInOnPage(page, 'sso_seah');
   await page.getByRole('heading', { level: 1, name: '서비스 연결 동의' }).waitFor();
   assertNoPageErrors(page);
   await page.context().close();
