@@ -295,6 +295,12 @@ async fn missing_or_plain_pkce_and_other_refusals_go_back_to_the_client_as_error
     let anonymous = app.post("/v1/oauth2/authorizations").json(&declined).send().await;
     assert_eq!(anonymous.status, 200, "{}", anonymous.text);
     app.post("/v1/oauth2/authorizations").json(&base).send().await.assert_problem(401, "auth.token_invalid");
+    // `prompt=none` while not signed in: the client hears `login_required`.
+    let mut silent = base.clone();
+    silent["prompt"] = json!("none");
+    let response = app.post("/v1/oauth2/authorizations").json(&silent).send().await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(param(&redirect_params(&response), "error").as_deref(), Some("login_required"));
     // Nothing was issued for any refusal.
     assert!(!app.dump().await.iter().any(|item| item.0["pk"].as_str().is_some_and(|pk| pk.starts_with("OAUTHCODE#"))));
 }

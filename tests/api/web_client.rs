@@ -6,7 +6,7 @@ use membership::web::ASSETS;
 
 /// The content type a browser needs for a file, by its name.
 fn expected_content_type(path: &str) -> &'static str {
-    // The single sign-on authorization page is the same document as the root.
+    // The page, also where single sign-on's authorization request lands.
     if path == "/" || path == "/oauth2/authorize" {
         "text/html; charset=utf-8"
     } else if path.ends_with(".css") {
@@ -75,10 +75,9 @@ async fn every_asset_answers_with_its_content_type() {
         assert_eq!(response.status, 200, "{}: {}", asset.path, response.text);
         assert_eq!(response.header("content-type"), Some(expected_content_type(asset.path)), "{}", asset.path);
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{}", asset.path);
-        // The authorization page is answered like every `/oauth2/` path: never stored (its address
-        // carries the request's state); the client's files are revalidated.
-        let caching = if asset.path.starts_with("/oauth2/") { "no-store" } else { "no-cache" };
-        assert_eq!(response.header("cache-control"), Some(caching), "{}", asset.path);
+        // API.md: everything under `/oauth2` is `no-store`, the authorization page included.
+        let cache = if asset.path.starts_with("/oauth2/") { "no-store" } else { "no-cache" };
+        assert_eq!(response.header("cache-control"), Some(cache), "{}", asset.path);
         assert_eq!(response.text, asset.body, "{} is served as embedded", asset.path);
     }
     let stylesheet = app.get("/web/app.css").send().await;

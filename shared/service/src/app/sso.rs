@@ -46,6 +46,9 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub decline: bool,
+    /// OIDC Core §3.1.2.1 `prompt`: with `none`, a member not signed in is told `login_required`
+    /// at the client instead of being asked to sign in.
+    pub prompt_none: bool,
 }
 
 /// Where the member's browser goes next: with a code (201) or with an error (200, RFC 6749 §4.1.2.1).
@@ -266,7 +269,14 @@ impl Service {
         if request.decline {
             return refuse("access_denied");
         }
-        let caller = self.authenticate(&token.ok_or(Failure::TokenInvalid)?, false).await?;
+        let caller = match token {
+            Some(token) => self.authenticate(&token, false).await,
+            None => Err(Failure::TokenInvalid),
+        };
+        let caller = match caller {
+            Err(Failure::TokenInvalid) if request.prompt_none => return refuse("login_required"),
+            other => other?,
+        };
         if request.response_type != "code" {
             return refuse("unsupported_response_type");
         }

@@ -139,6 +139,8 @@ pub struct AuthorizationBody {
     code_challenge_method: Option<String>,
     #[serde(default, deserialize_with = "present_decision")]
     decision: Option<Decision>,
+    #[serde(default, deserialize_with = "present")]
+    prompt: Option<String>,
 }
 
 /// A field that, when sent, holds a string (`null` is a wrong type, not "absent").
@@ -155,7 +157,7 @@ const FIELD_LIMIT: usize = 2048;
 
 impl AuthorizationBody {
     fn into_request(self) -> Result<AuthorizationRequest, Problem> {
-        let fields: [(&str, Option<&String>); 8] = [
+        let fields: [(&str, Option<&String>); 9] = [
             ("/responseType", Some(&self.response_type)),
             ("/clientId", Some(&self.client_id)),
             ("/redirectUri", Some(&self.redirect_uri)),
@@ -164,6 +166,7 @@ impl AuthorizationBody {
             ("/nonce", self.nonce.as_ref()),
             ("/codeChallenge", self.code_challenge.as_ref()),
             ("/codeChallengeMethod", self.code_challenge_method.as_ref()),
+            ("/prompt", self.prompt.as_ref()),
         ];
         let errors: Vec<_> = fields
             .iter()
@@ -183,6 +186,7 @@ impl AuthorizationBody {
             code_challenge: self.code_challenge,
             code_challenge_method: self.code_challenge_method,
             decline: matches!(self.decision, Some(Decision::Decline)),
+            prompt_none: self.prompt.as_deref().is_some_and(|p| p.split(' ').any(|v| v == "none")),
         })
     }
 }
