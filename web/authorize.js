@@ -28,6 +28,7 @@ const FORWARDED = {
   nonce: 'nonce',
   code_challenge: 'codeChallenge',
   code_challenge_method: 'codeChallengeMethod',
+  prompt: 'prompt',
 };
 
 /** Claims each scope releases (API.md): what the member is told the service will learn. */
@@ -200,10 +201,13 @@ function freshSignInKey(query) {
   return `${query.get('client_id')} ${query.get('state') ?? ''}`;
 }
 
+function prompts(query) {
+  return (query.get('prompt') ?? '').split(' ');
+}
+
 /** `prompt=login`: the member signs in again once for this request, even when already signed in. */
 function needsFreshSignIn(query) {
-  const prompts = (query.get('prompt') ?? '').split(' ');
-  if (!prompts.includes('login')) return false;
+  if (!prompts(query).includes('login')) return false;
   return sessionStorage.getItem(FRESH_SIGN_IN) !== freshSignInKey(query);
 }
 
@@ -235,14 +239,16 @@ async function renderAuthorization(app, query, client) {
     return;
   }
   if (!session.signedIn() || needsFreshSignIn(query)) {
-    signIn(app, query);
+    if (prompts(query).includes('none')) answerWithoutSignIn(app, query, info);
+    else signIn(app, query);
     return;
   }
   const me = await memberRequest('GET', '/v1/members/me');
   if (me.status === 401) {
     session.forget();
     app.refreshNav();
-    signIn(app, query);
+    if (prompts(query).includes('none')) answerWithoutSignIn(app, query, info);
+    else signIn(app, query);
     return;
   }
   const member = me.ok ? me.body : null;
@@ -252,6 +258,16 @@ async function renderAuthorization(app, query, client) {
     return;
   }
   renderConsent(app, query, info, member, body);
+}
+
+/** `prompt=none` while signed out: no screen may be shown; the API answers `login_required`. */
+async function answerWithoutSignIn(app, query, info) {
+  const answer = await request('POST', '/v1/oauth2/authorizations', { body: authorizationBody(query).body });
+  if (answer.ok && typeof answer.body?.redirectTo === 'string') {
+    leave(app, info, answer.body.redirectTo);
+    return;
+  }
+  renderInvalid(app, answer.body?.detail);
 }
 
 function renderInvalid(app, detail) {

@@ -175,10 +175,15 @@ test('a member signs in on the authorization page, sees who asks for what, conse
   await page.context().close();
 });
 
-test('a member who declines is sent back to the service with access_denied and the state', async () => {
+test('a member who declines, or is not signed in under prompt=none, is sent back to the service with the error and the state', async () => {
   await member({ name: '서지우', birthDate: '1993-08-09' }, 'sso_jiwoo');
   const page = await openPage(browser, { viewport: DESKTOP });
   await answerCallbacks(page);
+
+  // prompt=none while signed out: no screen, the service hears login_required.
+  const silent = authorizationRequest(LIBRARY_APP, { prompt: 'none' });
+  await page.goto(silent.url);
+  assert.deepEqual((await landedAt(page, LIBRARY_APP)).query, { error: 'login_required', state: silent.state });
 
   // Cancelled at the sign-in, before any password: declined all the same.
   const cancelled = authorizationRequest(LIBRARY_APP);
