@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use membership::local::{LocalApp, LocalOptions};
+use membership_local::local::{LocalApp, LocalOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The upstream adapters reach the simulators through this very server, over HTTP.
     let app = LocalApp::new(LocalOptions { upstream_base: Some(format!("http://{address}")), ..options });
     tracing::info!(address = %address, store, "local-api listening");
-    membership::local::serve(listener, app.router, async {
+    membership_local::local::serve(listener, app.router, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

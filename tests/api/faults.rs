@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use api_tests::{adult, general_member, spawn_app_wrapped, Person, Step, TestApp, TestResponse, PASSWORD};
 use async_trait::async_trait;
-use membership::local::LocalOptions;
 use membership::store::{Item, Key, StoreError, Table, Write};
+use membership_local::local::LocalOptions;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,10 +13,10 @@ use api_tests::{
     TestResponse, PASSWORD,
 };
 use async_trait::async_trait;
-use membership::local::LocalOptions;
 use membership::passwords::{Argon2id, HashError, PasswordHasher};
 use membership::store::{Item, Key, StoreError, Table, Write};
 use membership_domain::password::Password;
+use membership_local::local::LocalOptions;
 use serde_json::{json, Value};
 
 const DAY: i64 = 24 * 60 * 60;

@@ -3,9 +3,9 @@
 use std::sync::{Arc, Condvar, Mutex};
 
 use api_tests::{adult, general_member, spawn_app, spawn_app_with, Step};
-use membership::local::LocalOptions;
 use membership::passwords::{Argon2id, HashError, PasswordHasher};
 use membership_domain::password::Password;
+use membership_local::local::LocalOptions;
 use serde_json::json;
 
 #[tokio::test]

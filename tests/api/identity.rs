@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use api_tests::{adult, spawn_app, spawn_app_with, IdentityRequest, Person, Step, TestApp};
-use membership::local::LocalOptions;
+use membership_local::local::LocalOptions;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;

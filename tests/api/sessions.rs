@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use api_tests::{adult, spawn_app, spawn_app_with, Person, SignedIn, TestApp, PASSWORD};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use membership::local::LocalOptions;
 use membership::passwords::{Argon2id, HashError, PasswordHasher};
 use membership_domain::password::Password;
+use membership_local::local::LocalOptions;
 use serde_json::{json, Value};
 use time::Duration;
 

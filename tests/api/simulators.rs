@@ -2,7 +2,7 @@
 //! test drives them; their bodies are read like every other (problem+json, `validation.failed`).
 
 use api_tests::{spawn_app_in_memory, TestApp};
-use membership::local::LocalOptions;
+use membership_local::local::LocalOptions;
 use serde_json::json;
 
 async fn app() -> TestApp {

@@ -9,8 +9,8 @@ use api_tests::{adult, spawn_app_wrapped, TestApp, PASSWORD};
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use membership::local::LocalOptions;
 use membership::store::{Item, Key, StoreError, Table, Write};
+use membership_local::local::LocalOptions;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 

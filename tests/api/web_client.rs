@@ -2,7 +2,7 @@
 //! served with their content types; not part of the deployed route table.
 
 use api_tests::spawn_app;
-use membership::web::ASSETS;
+use membership_local::web::ASSETS;
 
 /// The content type a browser needs for a file, by its name.
 fn expected_content_type(path: &str) -> &'static str {

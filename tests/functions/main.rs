@@ -34,7 +34,7 @@ impl Stack {
     async fn create(endpoint: &str) -> Self {
         let run = membership::keys::random_id();
         let table = format!("functions-{run}");
-        membership::local::dynamodb_table(endpoint, &table).await.expect("table created");
+        membership_local::local::dynamodb_table(endpoint, &table).await.expect("table created");
         let config = membership::aws::sdk_config(Some(endpoint), membership::aws::Patience::LocalServer).await;
         let client = aws_sdk_secretsmanager::Client::new(&config);
         let key = || "k".repeat(48);

@@ -84,7 +84,7 @@ fn watch_router_matches_each_route_to_its_function_as_cargo_lambda_does() {
 #[test]
 fn openapi_documents_exactly_the_route_table() {
     let document: serde_json::Value =
-        serde_json::from_str(membership::openapi::PUBLIC).expect("openapi/membership.json is JSON");
+        serde_json::from_str(membership_local::openapi::PUBLIC).expect("openapi/membership.json is JSON");
     let documented: BTreeMap<_, _> = sources::openapi_endpoints(&document).into_iter().map(|e| (e, ())).collect();
     let table: BTreeMap<_, _> = sources::table().into_keys().map(|e| (e, ())).collect();
 
@@ -109,7 +109,7 @@ fn every_function_package_is_one_template_function_and_one_variant() {
         "packages under functions/ (left) and template.yaml's functions (right) differ"
     );
     let mut sorted_variants = variants.clone();
-    sorted_variants.extend(sources::SCHEDULED.iter().map(|(name, _)| (*name).to_owned()));
+    sorted_variants.extend(sources::SCHEDULED.iter().map(|(name, ..)| (*name).to_owned()));
     sorted_variants.sort();
     assert_eq!(
         packages.iter().collect::<Vec<_>>(),
@@ -139,7 +139,7 @@ fn every_function_package_runs_its_own_function() {
         let call = format!("membership::lambda::run(membership::lambda::{constant})");
         assert!(main.contains(&call), "functions/{name}/src/main.rs should call {call}");
     }
-    for (name, entry) in sources::SCHEDULED {
+    for (name, entry, _) in sources::SCHEDULED {
         let manifest: toml_edit::DocumentMut =
             sources::read(&format!("functions/{name}/Cargo.toml")).parse().expect("a TOML manifest");
         assert_eq!(manifest["package"]["name"].as_str(), Some(name), "functions/{name}/Cargo.toml names its package");

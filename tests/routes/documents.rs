@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request};
-use membership::local::{LocalApp, LocalOptions};
+use membership_local::local::{LocalApp, LocalOptions};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -27,7 +27,7 @@ async fn local_api_serves_the_public_document_at_openapi_json() {
     assert_eq!(status, 200);
     assert!(content_type.starts_with("application/json"), "{content_type}");
     assert_eq!(body["openapi"], "3.1.0");
-    assert_eq!(body, serde_json::from_str::<Value>(membership::openapi::PUBLIC).expect("JSON"));
+    assert_eq!(body, serde_json::from_str::<Value>(membership_local::openapi::PUBLIC).expect("JSON"));
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn local_api_serves_the_simulators_document_and_every_operation_in_it() {
 
 #[test]
 fn the_public_document_holds_no_simulator_or_local_route() {
-    let document: Value = serde_json::from_str(membership::openapi::PUBLIC).expect("JSON");
+    let document: Value = serde_json::from_str(membership_local::openapi::PUBLIC).expect("JSON");
     for (_, path) in sources::openapi_endpoints(&document) {
         assert!(!path.starts_with("/_sim/") && path != "/openapi.json", "{path} is not public");
     }

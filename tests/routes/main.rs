@@ -5,5 +5,6 @@
 mod agreement;
 mod documents;
 mod events;
+mod generated;
 mod sources;
 mod template;

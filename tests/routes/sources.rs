@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use membership::http::ROUTES;
-use membership::lambda::Lambda;
+use membership::lambda::{self, Lambda};
 use serde_json::Value as Json;
 use serde_norway::Value as Yaml;
 
@@ -23,76 +23,41 @@ pub fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The functions without a route: (package, the `membership::lambda` entry its `main` runs). An
-/// EventBridge schedule invokes them; everything else about them is checked as for the others.
-pub const SCHEDULED: [(&str, &str); 2] = [("purge-expired", "run_purge"), ("notifier", "run_notifier")];
+/// The functions without a route: (package, the `membership::lambda` entry its `main` runs, the
+/// configuration it requires). An EventBridge schedule invokes them; everything else about them is
+/// checked as for the others.
+pub const SCHEDULED: [(&str, &str, &[&str]); 2] = [
+    ("purge-expired", "run_purge", &lambda::PURGE_CONFIGURATION),
+    ("notifier", "run_notifier", &lambda::NOTIFIER_CONFIGURATION),
+];
 
-/// The functions of shared/service/src/lambda.rs, each with the environment variables it reads
-/// through `required("NAME")` and the functions of lambda.rs it calls.
-pub struct LambdaSource {
-    pub functions: BTreeMap<String, (BTreeSet<String>, String)>,
-}
+/// The environment variables each function requires, as shared/service/src/lambda.rs declares them
+/// (the same constants its `required(..)` calls read).
+pub struct LambdaSource;
 
 impl LambdaSource {
     pub fn load() -> Self {
-        let source = read("shared/service/src/lambda.rs");
-        let mut functions = BTreeMap::new();
-        let items =
-            ["\nasync fn ", "\npub async fn ", "\nfn "].into_iter().flat_map(|start| source.split(start).skip(1));
-        for chunk in items {
-            let name = chunk.split('(').next().unwrap_or_default();
-            // The body: up to the next item at the start of a line.
-            let body = chunk.split("\n}\n").next().unwrap_or(chunk).to_owned();
-            let variables = body
-                .split("required(\"")
-                .skip(1)
-                .filter_map(|rest| rest.split('"').next())
-                .map(str::to_owned)
-                .collect();
-            functions.insert(name.to_owned(), (variables, body));
-        }
-        assert!(functions.contains_key("production_service"), "lambda.rs functions: {:?}", functions.keys());
-        Self { functions }
-    }
-
-    /// Every variable `entry` requires, itself or through the functions of lambda.rs it calls.
-    pub fn requires(&self, entry: &str) -> BTreeSet<String> {
-        let (variables, body) = self.functions.get(entry).unwrap_or_else(|| panic!("lambda.rs has no fn {entry}"));
-        let mut all = variables.clone();
-        for other in self.functions.keys().filter(|other| *other != entry) {
-            if body.contains(&format!("{other}()")) {
-                all.extend(self.requires(other));
-            }
-        }
-        all
+        Self
     }
 
     /// What a deployed function requires: the shared service's configuration and its upstream
     /// system's secret for an HTTP function (`membership::lambda::Lambda`), or its scheduled entry's.
     pub fn requires_for(&self, package: &str) -> BTreeSet<String> {
-        if let Some((_, entry)) = SCHEDULED.iter().find(|(name, _)| *name == package) {
-            return self.requires(entry);
+        if let Some((.., configuration)) = SCHEDULED.iter().find(|(name, ..)| *name == package) {
+            return configuration.iter().map(|v| (*v).to_owned()).collect();
         }
         let lambda = Lambda::ALL
             .into_iter()
             .find(|lambda| lambda.function.name() == package)
             .unwrap_or_else(|| panic!("{package} is neither a Function nor scheduled"));
-        let mut all = self.requires("production_service");
-        all.extend(lambda.upstream_secret_variable().map(str::to_owned));
-        if lambda.opens_identity_requests() {
-            all.extend(self.requires("identity_configuration"));
-        }
-        if lambda.single_sign_on() {
-            all.extend(self.requires("sso_configuration"));
-        }
-        all
+        lambda.configuration().into_iter().map(str::to_owned).collect()
     }
 
     /// Every variable lambda.rs requires anywhere.
     pub fn all_required(&self) -> BTreeSet<String> {
         let mut all: BTreeSet<String> =
-            self.functions.values().flat_map(|(variables, _)| variables.iter().cloned()).collect();
-        all.extend(self.upstream_variables());
+            SCHEDULED.iter().flat_map(|(.., configuration)| configuration.iter()).map(|v| (*v).to_owned()).collect();
+        all.extend(Lambda::ALL.into_iter().flat_map(Lambda::configuration).map(str::to_owned));
         all
     }
 

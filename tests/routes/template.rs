@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use membership::secrets::{API_KEY_FIELD, BASE_URL_FIELD, KEY_SECRETS};
 use membership::upstream::UPSTREAM_TIMEOUT;
 use serde_norway::Value as Yaml;
 
@@ -140,23 +141,11 @@ fn every_function_gets_the_configuration_lambda_rs_requires() {
     assert_eq!(used, lambda.all_required(), "every variable lambda.rs requires is required by some function");
 }
 
-/// For each `*_SECRET_ID` variable, the JSON field shared/service/src/secrets.rs reads from that
-/// secret: lambda.rs gives `SecretIds { pepper: required("PEPPER_SECRET_ID")?, .. }`, secrets.rs
-/// reads `key_field(source, &ids.pepper, "pepper")`.
+/// For each key secret's `*_SECRET_ID` variable, the JSON field shared/service/src/secrets.rs reads
+/// from that secret (`membership::secrets::KEY_SECRETS`, what the service itself reads by).
 fn secret_fields() -> Vec<(String, String)> {
-    let lambda = sources::read("shared/service/src/lambda.rs");
-    let secrets = sources::read("shared/service/src/secrets.rs");
-    let fields: Vec<(String, String)> = lambda
-        .split(": required(\"")
-        .collect::<Vec<_>>()
-        .windows(2)
-        .filter_map(|pair| {
-            let id = pair[0].rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
-            let variable = pair[1].split('"').next()?;
-            let field = secrets.split(&format!("&ids.{id}, \"")).nth(1)?.split('"').next()?;
-            Some((variable.to_owned(), field.to_owned()))
-        })
-        .collect();
+    let fields: Vec<(String, String)> =
+        KEY_SECRETS.iter().map(|secret| (secret.variable.to_owned(), secret.field.to_owned())).collect();
     assert!(fields.iter().any(|(v, f)| v == "PEPPER_SECRET_ID" && f == "pepper"), "secret fields read: {fields:?}");
     fields
 }
@@ -175,13 +164,9 @@ fn every_secret_generates_the_field_the_service_reads() {
     }
 }
 
-/// The JSON fields `upstream_endpoint` (shared/service/src/secrets.rs) reads: `field("baseUrl")`...
+/// The JSON fields `upstream_endpoint` (shared/service/src/secrets.rs) reads.
 fn upstream_fields() -> Vec<String> {
-    let secrets = sources::read("shared/service/src/secrets.rs");
-    let body = secrets.split("pub fn upstream_endpoint").nth(1).expect("secrets.rs has upstream_endpoint");
-    let body = body.split("\n}\n").next().unwrap_or(body);
-    let fields: Vec<String> =
-        body.split("field(\"").skip(1).filter_map(|rest| rest.split('"').next()).map(str::to_owned).collect();
+    let fields: Vec<String> = [BASE_URL_FIELD, API_KEY_FIELD].map(str::to_owned).to_vec();
     assert!(fields.contains(&"apiKey".to_owned()) && fields.contains(&"baseUrl".to_owned()), "{fields:?}");
     fields
 }
@@ -228,7 +213,7 @@ fn every_upstream_secret_holds_a_base_url_parameter_and_a_generated_api_key() {
 #[test]
 fn scheduled_functions_run_hourly_and_alarm_when_they_cannot() {
     let template = Template::load();
-    for (package, _) in sources::SCHEDULED {
+    for (package, ..) in sources::SCHEDULED {
         let function = template
             .functions()
             .into_iter()

@@ -8,10 +8,10 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use membership::local::{LocalApp, LocalOptions};
 use membership::store::dynamodb::DynamoTable;
 use membership::store::memory::MemoryTable;
 use membership::store::{Item, Table};
+use membership_local::local::{LocalApp, LocalOptions};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -42,7 +42,8 @@ impl TestStore {
         match std::env::var("DYNAMODB_ENDPOINT") {
             Ok(endpoint) if !endpoint.is_empty() => {
                 let name = format!("test-{}", membership::keys::random_id());
-                let table = membership::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB test table");
+                let table =
+                    membership_local::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB test table");
                 TestStore::DynamoDb(Arc::new(table))
             }
             _ => TestStore::Memory(Arc::new(MemoryTable::new())),
@@ -683,7 +684,7 @@ async fn serve(
     let app = Arc::new(LocalApp::new(options));
     let router = app.router.clone();
     tokio::spawn(async move {
-        membership::local::serve(listener, router, std::future::pending()).await.expect("serve");
+        membership_local::local::serve(listener, router, std::future::pending()).await.expect("serve");
     });
     TestApp { base: format!("http://{address}"), client: reqwest::Client::new(), app, store }
 }

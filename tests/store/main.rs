@@ -11,7 +11,7 @@ async fn stores() -> Vec<(&'static str, Arc<dyn Table>)> {
     let mut stores: Vec<(&'static str, Arc<dyn Table>)> = vec![("memory", Arc::new(MemoryTable::new()))];
     if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
         let name = format!("contract-{}", membership::keys::random_id());
-        let table = membership::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB table");
+        let table = membership_local::local::dynamodb_table(&endpoint, &name).await.expect("DynamoDB table");
         stores.push(("dynamodb", Arc::new(table)));
     }
     stores
@@ -286,4 +286,21 @@ async fn keys_load_from_secrets_manager_and_fail_closed() {
         .expect("secret created");
     let wrong = SecretIds { pepper: name("wrong-field"), ..ids };
     assert!(KeyRing::load(source, wrong, std::time::Duration::ZERO).await.is_err(), "a secret without its field");
+}
+
+/// DynamoDB refuses a transaction of over 100 writes and an item over 400 KB; the embedded store
+/// does too, so a test on it fails where DynamoDB would. Nothing of a refused write is applied.
+#[tokio::test]
+async fn a_transaction_over_100_writes_or_an_item_over_400_kb_is_refused_whole() {
+    for (name, table) in stores().await {
+        let writes: Vec<Write> =
+            (0..101).map(|i| put(item(&format!("LIMIT#{i}"), "ITEM", json!({})), Condition::Always)).collect();
+        assert!(table.write(writes).await.is_err(), "{name}: 101 writes in one transaction");
+        assert_eq!(table.get(&Key::new("LIMIT#0", "ITEM")).await.unwrap(), None, "{name}: nothing partial");
+
+        let large = put(item("LIMIT#large", "ITEM", json!({ "text": "x".repeat(401 * 1024) })), Condition::Always);
+        let small = put(item("LIMIT#small", "ITEM", json!({})), Condition::Always);
+        assert!(table.write(vec![small, large]).await.is_err(), "{name}: an item over 400 KB");
+        assert_eq!(table.get(&Key::new("LIMIT#small", "ITEM")).await.unwrap(), None, "{name}: nothing partial");
+    }
 }

@@ -78,7 +78,7 @@ async fn a_wrong_api_key_is_refused_and_unavailable() {
     let app = app().await;
     app.add_dls_account("박별", "star2012", "Reading-Log-9", "2019-03-04").await;
     let endpoint = UpstreamEndpoint::new(
-        &format!("{}{}", app.base, membership::sim::dls::BASE_PATH),
+        &format!("{}{}", app.base, membership_local::sim::dls::BASE_PATH),
         SecretString::from("not-the-key"),
     )
     .unwrap();

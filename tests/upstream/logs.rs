@@ -87,9 +87,9 @@ async fn no_log_line_holds_an_rrn_or_a_dls_credential() {
     app.set_fault("dls", "ok").await;
     let key = || SecretString::from("wrong-key");
     let residency_endpoint =
-        UpstreamEndpoint::new(&format!("{}{}", app.base, membership::sim::residency::BASE_PATH), key()).unwrap();
+        UpstreamEndpoint::new(&format!("{}{}", app.base, membership_local::sim::residency::BASE_PATH), key()).unwrap();
     let dls_endpoint =
-        UpstreamEndpoint::new(&format!("{}{}", app.base, membership::sim::dls::BASE_PATH), key()).unwrap();
+        UpstreamEndpoint::new(&format!("{}{}", app.base, membership_local::sim::dls::BASE_PATH), key()).unwrap();
     let stranger = HttpResidencyRegistry::new(&residency_endpoint, TIMEOUT).unwrap();
     errors.push(stranger.check(&person, &number).await.unwrap_err());
     let stranger = HttpSchoolLibrarySystem::new(&dls_endpoint, TIMEOUT).unwrap();

@@ -13,9 +13,9 @@ mod transport;
 use std::time::Duration;
 
 use api_tests::{spawn_app_in_memory, TestApp};
-use membership::local::LocalOptions;
 use membership_domain::identity::PersonName;
 use membership_domain::rrn::Rrn;
+use membership_local::local::LocalOptions;
 
 /// Short enough to keep the suite fast, long enough for a loaded machine to answer a simulator.
 pub const TIMEOUT: Duration = Duration::from_millis(300);

@@ -109,7 +109,7 @@ async fn a_wrong_api_key_is_refused_and_unavailable() {
     let app = app().await;
     app.add_resident("900517-1234567", "김하늘", "incheon").await;
     let endpoint = UpstreamEndpoint::new(
-        &format!("{}{}", app.base, membership::sim::residency::BASE_PATH),
+        &format!("{}{}", app.base, membership_local::sim::residency::BASE_PATH),
         SecretString::from("not-the-key"),
     )
     .unwrap();

@@ -12,11 +12,11 @@ use crate::app::identity::{ClientOrigins, ReturnPage};
 use crate::app::Service;
 use crate::aws::Patience;
 use crate::clock::SystemClock;
-use crate::http::{function_router_with, handlers, Function, Handlers};
+use crate::http::{declare_lambdas, function_router_with, Function, Handlers};
 use crate::identity::nice::{NiceApi, NiceEndpoints};
 use crate::passwords::{Argon2id, HashingTurns, MAX_HASHING_WAIT};
 use crate::records::Records;
-use crate::secrets::{client_credentials, KeyRing, SecretIds, SecretsManager};
+use crate::secrets::{client_credentials, KeyRing, SecretIds, SecretsManager, IDEMPOTENCY, PEPPER, TOKEN};
 use crate::store::dynamodb::DynamoTable;
 use crate::upstream::{
     HttpResidencyRegistry, HttpSchoolLibrarySystem, UpstreamConfigError, UpstreamEndpoint, Upstreams, UPSTREAM_TIMEOUT,
@@ -36,6 +36,32 @@ pub enum ConfigError {
     Clients(#[from] crate::sso::clients::ClientsError),
 }
 
+/// The environment the functions read; tests/routes checks template.yaml gives each function
+/// exactly what it requires.
+pub const TABLE_NAME: &str = "TABLE_NAME";
+pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+pub const IDENTITY_SECRET_ID: &str = "IDENTITY_SECRET_ID";
+pub const SES_SENDER: &str = "SES_SENDER";
+pub const SMS_SECRET_ID: &str = "SMS_SECRET_ID";
+/// What every function with routes requires: the table and the key secrets.
+pub const SERVICE_CONFIGURATION: [&str; 4] = [TABLE_NAME, PEPPER.variable, IDEMPOTENCY.variable, TOKEN.variable];
+/// What the function that opens identity requests requires besides.
+pub const IDENTITY_CONFIGURATION: [&str; 2] = [ALLOWED_ORIGINS, IDENTITY_SECRET_ID];
+pub const ISSUER: &str = "ISSUER";
+pub const OIDC_AUTHORIZATION_ENDPOINT: &str = "OIDC_AUTHORIZATION_ENDPOINT";
+pub const OIDC_CLIENTS_SECRET_ID: &str = "OIDC_CLIENTS_SECRET_ID";
+pub const OIDC_SIGNING_KEY_ID: &str = "OIDC_SIGNING_KEY_ID";
+/// Set only while tokens signed by the key before the last rotation can live.
+pub const OIDC_PREVIOUS_SIGNING_KEY_ID: &str = "OIDC_PREVIOUS_SIGNING_KEY_ID";
+/// What the single sign-on function requires besides: the issuer, the authorization page, the
+/// clients' secret and the KMS signing key.
+pub const SSO_CONFIGURATION: [&str; 4] =
+    [ISSUER, OIDC_AUTHORIZATION_ENDPOINT, OIDC_CLIENTS_SECRET_ID, OIDC_SIGNING_KEY_ID];
+/// What the `purge-expired` function requires.
+pub const PURGE_CONFIGURATION: [&str; 1] = [TABLE_NAME];
+/// What the `notifier` function requires.
+pub const NOTIFIER_CONFIGURATION: [&str; 3] = [TABLE_NAME, SES_SENDER, SMS_SECRET_ID];
+
 fn required(name: &'static str) -> Result<String, ConfigError> {
     std::env::var(name).ok().filter(|v| !v.is_empty()).ok_or(ConfigError::Missing(name))
 }
@@ -54,10 +80,8 @@ pub struct Lambda {
     /// Opens identity requests: holds the provider's client credentials (the secret named by
     /// `IDENTITY_SECRET_ID`) and the allowed client origins (`ALLOWED_ORIGINS`).
     opens_identity_requests: bool,
-    /// Serves single sign-on: the issuer (`ISSUER`), the clients (the secret named by
-    /// `OIDC_CLIENTS_SECRET_ID`), the KMS signing key (`OIDC_SIGNING_KEY_ID`, and
-    /// `OIDC_PREVIOUS_SIGNING_KEY_ID` while tokens of the previous key can live) and the
-    /// authorization page (`OIDC_AUTHORIZATION_ENDPOINT`).
+    /// Serves single sign-on: [`SSO_CONFIGURATION`] (and `OIDC_PREVIOUS_SIGNING_KEY_ID` while a
+    /// rotated key's tokens can live).
     single_sign_on: bool,
 }
 
@@ -70,21 +94,34 @@ struct Upstream {
 
 impl Lambda {
     /// Every function with routes, in `Function::ALL`'s order.
-    pub const ALL: [Lambda; 10] = [
-        START_SIGNUP,
-        RECORD_CONSENT,
-        VERIFY_IDENTITY,
-        COMPLETE_SIGNUP,
-        SIGN_IN,
-        MEMBER_PROFILE,
-        RECOVER_ACCOUNT,
-        CERTIFY_CITIZEN,
-        CERTIFY_STUDENT,
-        SINGLE_SIGN_ON,
-    ];
+    pub const ALL: [Lambda; Function::ALL.len()] = {
+        let mut all = [Lambda::of(Function::ALL[0]); Function::ALL.len()];
+        let mut i = 1;
+        while i < all.len() {
+            all[i] = Lambda::of(Function::ALL[i]);
+            i += 1;
+        }
+        all
+    };
 
-    const fn new(function: Function, handlers: Handlers) -> Self {
-        Self { function, handlers, upstream: None, opens_identity_requests: false, single_sign_on: false }
+    /// What `function`'s binary runs. Evaluated in a constant (`START_SIGNUP`, ..), it holds that
+    /// function's handlers and upstream adapter only.
+    pub const fn of(function: Function) -> Self {
+        let upstream = match function {
+            // The residency registry: base URL and API key from the secret named by
+            // `RESIDENCY_SECRET_ID`, the contract's 3 s timeout.
+            Function::CertifyCitizen => Some(Upstream { secret_variable: "RESIDENCY_SECRET_ID", install: residency }),
+            // DLS: base URL and API key from the secret named by `DLS_SECRET_ID`, the contract's 3 s timeout.
+            Function::CertifyStudent => Some(Upstream { secret_variable: "DLS_SECRET_ID", install: dls }),
+            _ => None,
+        };
+        // The identity provider: client id and secret from the secret named by
+        // `IDENTITY_SECRET_ID`, the API base and windows from `IDENTITY_API_BASE`,
+        // `IDENTITY_PHONE_WINDOW` and `IDENTITY_IPIN_WINDOW` (the provider's defaults when unset),
+        // the web origins from `ALLOWED_ORIGINS` (comma separated).
+        let opens_identity_requests = matches!(function, Function::VerifyIdentity);
+        let single_sign_on = matches!(function, Function::SingleSignOn);
+        Self { function, handlers: function.handlers(), upstream, opens_identity_requests, single_sign_on }
     }
 
     /// The variable naming its upstream system's endpoint secret, if it reaches one.
@@ -101,46 +138,32 @@ impl Lambda {
     pub fn single_sign_on(self) -> bool {
         self.single_sign_on
     }
+
+    /// Every environment variable it requires.
+    pub fn configuration(self) -> Vec<&'static str> {
+        let mut all = SERVICE_CONFIGURATION.to_vec();
+        all.extend(self.upstream_secret_variable());
+        if self.opens_identity_requests {
+            all.extend(IDENTITY_CONFIGURATION);
+        }
+        if self.single_sign_on {
+            all.extend(SSO_CONFIGURATION);
+        }
+        all
+    }
 }
 
-pub const START_SIGNUP: Lambda = Lambda::new(Function::StartSignup, handlers::start_signup);
-pub const RECORD_CONSENT: Lambda = Lambda::new(Function::RecordConsent, handlers::record_consent);
-/// The identity provider: client id and secret from the secret named by `IDENTITY_SECRET_ID`, the
-/// API base and windows from `IDENTITY_API_BASE`, `IDENTITY_PHONE_WINDOW` and `IDENTITY_IPIN_WINDOW`
-/// (the provider's defaults when unset), the web origins from `ALLOWED_ORIGINS` (comma separated).
-pub const VERIFY_IDENTITY: Lambda =
-    Lambda { opens_identity_requests: true, ..Lambda::new(Function::VerifyIdentity, handlers::verify_identity) };
-pub const COMPLETE_SIGNUP: Lambda = Lambda::new(Function::CompleteSignup, handlers::complete_signup);
-pub const SIGN_IN: Lambda = Lambda::new(Function::SignIn, handlers::sign_in);
-pub const MEMBER_PROFILE: Lambda = Lambda::new(Function::MemberProfile, handlers::member_profile);
-pub const RECOVER_ACCOUNT: Lambda = Lambda::new(Function::RecoverAccount, handlers::recover_account);
-/// The residency registry: base URL and API key from the secret named by `RESIDENCY_SECRET_ID`,
-/// the contract's 3 s timeout.
-pub const CERTIFY_CITIZEN: Lambda = Lambda {
-    upstream: Some(Upstream {
-        secret_variable: "RESIDENCY_SECRET_ID",
-        install: |upstreams, endpoint| {
-            upstreams.residency = Arc::new(HttpResidencyRegistry::new(endpoint, UPSTREAM_TIMEOUT)?);
-            Ok(())
-        },
-    }),
-    ..Lambda::new(Function::CertifyCitizen, handlers::certify_citizen)
-};
-/// DLS: base URL and API key from the secret named by `DLS_SECRET_ID`, the contract's 3 s timeout.
-pub const CERTIFY_STUDENT: Lambda = Lambda {
-    upstream: Some(Upstream {
-        secret_variable: "DLS_SECRET_ID",
-        install: |upstreams, endpoint| {
-            upstreams.dls = Arc::new(HttpSchoolLibrarySystem::new(endpoint, UPSTREAM_TIMEOUT)?);
-            Ok(())
-        },
-    }),
-    ..Lambda::new(Function::CertifyStudent, handlers::certify_student)
-};
+fn residency(upstreams: &mut Upstreams, endpoint: &UpstreamEndpoint) -> Result<(), UpstreamConfigError> {
+    upstreams.residency = Arc::new(HttpResidencyRegistry::new(endpoint, UPSTREAM_TIMEOUT)?);
+    Ok(())
+}
 
-/// The OpenID Connect provider: issuer, clients, ID tokens signed by a KMS key.
-pub const SINGLE_SIGN_ON: Lambda =
-    Lambda { single_sign_on: true, ..Lambda::new(Function::SingleSignOn, handlers::single_sign_on) };
+fn dls(upstreams: &mut Upstreams, endpoint: &UpstreamEndpoint) -> Result<(), UpstreamConfigError> {
+    upstreams.dls = Arc::new(HttpSchoolLibrarySystem::new(endpoint, UPSTREAM_TIMEOUT)?);
+    Ok(())
+}
+
+crate::http::route_declarations!(declare_lambdas);
 
 /// The service as deployed: DynamoDB table `TABLE_NAME`, keys from the secrets named by
 /// `PEPPER_SECRET_ID`, `IDEMPOTENCY_SECRET_ID` and `TOKEN_SECRET_ID`, and the function's upstream
@@ -148,11 +171,11 @@ pub const SINGLE_SIGN_ON: Lambda =
 /// missing or unusable secret stops the function at start; a function that reaches no upstream
 /// starts without (and is granted no) upstream secret.
 pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> {
-    let table_name = required("TABLE_NAME")?;
+    let table_name = required(TABLE_NAME)?;
     let ids = SecretIds {
-        pepper: required("PEPPER_SECRET_ID")?,
-        idempotency: required("IDEMPOTENCY_SECRET_ID")?,
-        token: required("TOKEN_SECRET_ID")?,
+        pepper: required(PEPPER.variable)?,
+        idempotency: required(IDEMPOTENCY.variable)?,
+        token: required(TOKEN.variable)?,
     };
     let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
     let identity = lambda.opens_identity_requests.then(identity_configuration).transpose()?;
@@ -216,9 +239,9 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
 /// What the function that opens identity requests needs besides the keys: the identity secret's id,
 /// the provider's URLs (its defaults when unset) and the web origins allowed to ask.
 fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), ConfigError> {
-    let origins = required("ALLOWED_ORIGINS")?;
+    let origins = required(ALLOWED_ORIGINS)?;
     let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain)?;
-    Ok((required("IDENTITY_SECRET_ID")?, NiceEndpoints::from_env()?, origins))
+    Ok((required(IDENTITY_SECRET_ID)?, NiceEndpoints::from_env()?, origins))
 }
 
 /// What the single sign-on function reads at start besides the keys.
@@ -232,12 +255,11 @@ struct SsoConfiguration {
 
 fn sso_configuration() -> Result<SsoConfiguration, ConfigError> {
     Ok(SsoConfiguration {
-        issuer: required("ISSUER")?.trim_end_matches('/').to_owned(),
-        authorization_endpoint: required("OIDC_AUTHORIZATION_ENDPOINT")?,
-        clients_secret: required("OIDC_CLIENTS_SECRET_ID")?,
-        signing_key: required("OIDC_SIGNING_KEY_ID")?,
-        // Set while tokens signed by the key before the last rotation can live; unset otherwise.
-        previous_signing_key: std::env::var("OIDC_PREVIOUS_SIGNING_KEY_ID").ok().filter(|v| !v.is_empty()),
+        issuer: required(ISSUER)?.trim_end_matches('/').to_owned(),
+        authorization_endpoint: required(OIDC_AUTHORIZATION_ENDPOINT)?,
+        clients_secret: required(OIDC_CLIENTS_SECRET_ID)?,
+        signing_key: required(OIDC_SIGNING_KEY_ID)?,
+        previous_signing_key: std::env::var(OIDC_PREVIOUS_SIGNING_KEY_ID).ok().filter(|v| !v.is_empty()),
     })
 }
 
@@ -284,7 +306,7 @@ async fn refresh_keys(State(keys): State<Arc<KeyRing>>, request: Request, next: 
 pub async fn run_purge() -> Result<(), lambda_http::Error> {
     use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
     crate::telemetry::init();
-    let table_name = required("TABLE_NAME").inspect_err(|error| {
+    let table_name = required(TABLE_NAME).inspect_err(|error| {
         tracing::error!(error = %error, function = "purge-expired", "configuration incomplete; not starting");
     })?;
     let config = crate::aws::lambda_config(std::env::var("DYNAMODB_ENDPOINT").ok().as_deref(), Patience::Deployed)
@@ -334,9 +356,9 @@ async fn notifier_from_env() -> Result<crate::app::notifier::Notifier, ConfigErr
     use crate::notices::ses::SesMail;
     use crate::notices::sms::{HttpSms, SMS_TIMEOUT};
     use crate::secrets::SecretSource;
-    let table_name = required("TABLE_NAME")?;
-    let sender = required("SES_SENDER")?;
-    let sms_secret = required("SMS_SECRET_ID")?;
+    let table_name = required(TABLE_NAME)?;
+    let sender = required(SES_SENDER)?;
+    let sms_secret = required(SMS_SECRET_ID)?;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;

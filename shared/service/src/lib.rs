@@ -1,6 +1,6 @@
-//! The membership service: use cases (`app`), the HTTP API (`http`), the store and its adapters
-//! (`store`, `records`), upstream adapters (`identity`, `upstream`) and their local simulators
-//! (`sim`), the OpenAPI documents (`openapi`) and the web client (`web`) the local server serves.
+//! The membership service as deployed: use cases (`app`), the HTTP API (`http`), the store and its
+//! adapters (`store`, `records`), upstream adapters (`identity`, `upstream`) and each function's
+//! runtime (`lambda`). The local server and the simulators live in `membership-local`.
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -11,16 +11,12 @@ pub mod http;
 pub mod identity;
 pub mod keys;
 pub mod lambda;
-pub mod local;
 pub mod notices;
-pub mod openapi;
 pub mod passwords;
 pub mod records;
 pub mod secrets;
-pub mod sim;
 pub mod sso;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod upstream;
-pub mod web;

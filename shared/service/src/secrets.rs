@@ -100,6 +100,24 @@ impl SecretSource for SecretsManager {
     }
 }
 
+/// A key secret: the environment variable naming it and the JSON field holding the key (template.yaml
+/// generates that field; tests/routes checks it does).
+#[derive(Debug, Clone, Copy)]
+pub struct KeySecret {
+    pub variable: &'static str,
+    pub field: &'static str,
+}
+
+pub const PEPPER: KeySecret = KeySecret { variable: "PEPPER_SECRET_ID", field: "pepper" };
+pub const IDEMPOTENCY: KeySecret = KeySecret { variable: "IDEMPOTENCY_SECRET_ID", field: "key" };
+pub const TOKEN: KeySecret = KeySecret { variable: "TOKEN_SECRET_ID", field: "signingKey" };
+/// The key secrets every function with routes reads.
+pub const KEY_SECRETS: [KeySecret; 3] = [PEPPER, IDEMPOTENCY, TOKEN];
+
+/// The fields of an upstream system's endpoint secret (`{ "baseUrl", "apiKey" }`).
+pub const BASE_URL_FIELD: &str = "baseUrl";
+pub const API_KEY_FIELD: &str = "apiKey";
+
 /// The ids of the key secrets every function reads (environment: `PEPPER_SECRET_ID`,
 /// `IDEMPOTENCY_SECRET_ID`, `TOKEN_SECRET_ID`).
 #[derive(Debug, Clone)]
@@ -131,9 +149,9 @@ async fn load(
     let mut values = source.secrets(&names).await?.into_iter();
     let mut key = |id: &str, field| key_field(&values.next().unwrap_or_default(), id, field);
     let keys = Keys {
-        di_pepper: key(&ids.pepper, "pepper")?,
-        idempotency: key(&ids.idempotency, "key")?,
-        token_signing: key(&ids.token, "signingKey")?,
+        di_pepper: key(&ids.pepper, PEPPER.field)?,
+        idempotency: key(&ids.idempotency, IDEMPOTENCY.field)?,
+        token_signing: key(&ids.token, TOKEN.field)?,
     };
     Ok((keys, values.next()))
 }
@@ -146,7 +164,7 @@ pub fn upstream_endpoint(secret: &Value, id: &str) -> Result<UpstreamEndpoint, S
     let field = |field: &'static str| {
         secret.get(field).and_then(Value::as_str).ok_or_else(|| SecretError::MissingField { id: id.to_owned(), field })
     };
-    UpstreamEndpoint::new(field("baseUrl")?, secrecy::SecretString::from(field("apiKey")?))
+    UpstreamEndpoint::new(field(BASE_URL_FIELD)?, secrecy::SecretString::from(field(API_KEY_FIELD)?))
         .map_err(|source| SecretError::BadEndpoint { id: id.to_owned(), source })
 }
 

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use api_tests::{born_years_before, spawn_app, spawn_app_wrapped, Person, TestApp, SEOUL};
 use async_trait::async_trait;
-use membership::local::LocalOptions;
 use membership::store::{Item, Key, StoreError, Table, Write};
+use membership_local::local::LocalOptions;
 use serde_json::json;
 
 use super::{

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use api_tests::{captured_logs, spawn_app_with, Person, TestResponse};
-use membership::local::LocalOptions;
+use membership_local::local::LocalOptions;
 use serde_json::json;
 
 use super::{certify, citizen_body, member, student_body, CITIZEN, STUDENT};

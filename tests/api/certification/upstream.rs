@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use api_tests::{spawn_app_with, Person, TestApp};
-use membership::local::LocalOptions;
+use membership_local::local::LocalOptions;
 use serde_json::json;
 
 use super::{

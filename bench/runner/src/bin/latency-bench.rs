@@ -15,7 +15,7 @@ use axum::http::{Method, Request};
 use axum::Router;
 use bench::{micros, percentile};
 use http_body_util::BodyExt;
-use membership::local::{LocalApp, LocalOptions};
+use membership_local::local::{LocalApp, LocalOptions};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

@@ -143,33 +143,6 @@ impl Clients {
         Ok(Self(clients))
     }
 
-    /// local-api's two clients (API.md): the e-library (confidential, requires `eLibrary`) and the
-    /// libraries' mobile app (public).
-    pub fn local_demo() -> Self {
-        let secret_hash = format!("sha256:{}", crate::keys::hex(&Sha256::digest(b"e-library-local-secret")));
-        let json = serde_json::json!([
-            {
-                "clientId": "e-library",
-                "name": { "ko": "인천광역시교육청 통합전자도서관", "en": "Incheon integrated e-library" },
-                "redirectUris": ["http://127.0.0.1:8400/callback"],
-                "type": "confidential",
-                "secretHash": secret_hash,
-                "scopes": ["openid", "profile", "library"],
-                "requires": ["eLibrary"],
-                "postLogoutRedirectUris": ["http://127.0.0.1:8400/signed-out"],
-            },
-            {
-                "clientId": "library-app",
-                "name": { "ko": "인천 도서관 모바일 앱", "en": "Incheon libraries mobile app" },
-                "redirectUris": ["http://127.0.0.1:8401/callback"],
-                "type": "public",
-                "scopes": ["openid", "profile", "library"],
-                "postLogoutRedirectUris": ["http://127.0.0.1:8401/signed-out"],
-            },
-        ]);
-        Self::from_json(&json.to_string()).unwrap_or_default()
-    }
-
     pub fn get(&self, client_id: &str) -> Option<&Client> {
         self.0.get(client_id)
     }
@@ -179,9 +152,17 @@ impl Clients {
 mod tests {
     use super::*;
 
+    const DEMO: &str = r#"[
+        {"clientId":"e-library","name":{"ko":"전자도서관","en":"e-library"},"redirectUris":["http://127.0.0.1:8400/callback"],
+         "type":"confidential","secretHash":"sha256:4fd20517a2aa04cd50cee9d077af6a2ab4fc3abd26e128b7f29a5c26bd3f6f8b",
+         "scopes":["openid","profile","library"],"requires":["eLibrary"]},
+        {"clientId":"library-app","name":{"ko":"앱","en":"app"},"redirectUris":["http://127.0.0.1:8401/callback"],
+         "type":"public","scopes":["openid","profile","library"]}
+    ]"#;
+
     #[test]
-    fn the_demo_clients_are_registered_as_the_contract_says() {
-        let clients = Clients::local_demo();
+    fn secrets_match_by_hash_and_redirect_uris_exactly() {
+        let clients = Clients::from_json(DEMO).unwrap();
         let library = clients.get("e-library").unwrap();
         assert!(library.secret_matches("e-library-local-secret"));
         assert!(!library.secret_matches("e-library-local-secreT"));

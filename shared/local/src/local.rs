@@ -4,40 +4,43 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use async_trait::async_trait;
 use axum::Router;
 use secrecy::SecretString;
 
-use crate::app::identity::{ClientOrigins, ReturnPage};
-use crate::app::notifier::Notifier;
-use crate::app::Service;
-use crate::clock::AdjustableClock;
-use crate::http::{finish, routes, Function};
-use crate::identity::nice::{ClientCredentials, NiceApi, NiceEndpoints};
-use crate::identity::IdentityProvider;
-use crate::keys::{random_token, Keys, SecretKey};
-use crate::notices::ses::SesMail;
-use crate::notices::sms::HttpSms;
-use crate::notices::{MailSender, SmsSender, Templates};
-use crate::passwords::{Argon2id, HashingTurns, PasswordHasher, MAX_HASHING_WAIT};
-use crate::records::Records;
-use crate::secrets::KeyRing;
 use crate::sim::dls::{self, DlsAccounts};
 use crate::sim::nice::{self, NiceProvider};
 use crate::sim::notices::{Outbound, SES_BASE_PATH, SMS_BASE_PATH};
 use crate::sim::residency::{self, Residents};
 use crate::sim::upstream::Faults;
 use crate::sim::Simulators;
-use crate::store::definition::TableDefinition;
-use crate::store::dynamodb::DynamoTable;
-use crate::store::memory::MemoryTable;
-use crate::store::{Item, Key, StoreError, Table, Write};
-use crate::upstream::{
+use membership::app::identity::{ClientOrigins, ReturnPage};
+use membership::app::notifier::Notifier;
+use membership::app::Service;
+use membership::clock::AdjustableClock;
+use membership::http::{finish, routes, Function};
+use membership::identity::nice::{ClientCredentials, NiceApi, NiceEndpoints};
+use membership::identity::IdentityProvider;
+use membership::keys::{random_token, Keys, SecretKey};
+use membership::notices::ses::SesMail;
+use membership::notices::sms::HttpSms;
+use membership::notices::{MailSender, SmsSender, Templates};
+use membership::passwords::{Argon2id, HashingTurns, PasswordHasher, MAX_HASHING_WAIT};
+use membership::records::Records;
+use membership::secrets::KeyRing;
+use membership::store::definition::TableDefinition;
+use membership::store::dynamodb::DynamoTable;
+use membership::store::memory::MemoryTable;
+use membership::store::Table;
+use membership::upstream::{
     HttpResidencyRegistry, HttpSchoolLibrarySystem, ResidencyRegistry, SchoolLibrarySystem, UpstreamConfigError,
     UpstreamEndpoint, Upstreams, UPSTREAM_TIMEOUT,
 };
+
+mod outbox_watch;
+
+use self::outbox_watch::{notify_after_outbox_writes, AfterOutbox, OutboxWatch};
 
 pub struct LocalApp {
     pub router: Router,
@@ -93,9 +96,9 @@ const HANG_BEYOND_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Debug, thiserror::Error)]
 pub enum LocalStoreError {
     #[error(transparent)]
-    Definition(#[from] crate::store::definition::DefinitionError),
+    Definition(#[from] membership::store::definition::DefinitionError),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] membership::store::StoreError),
 }
 
 impl LocalOptions {
@@ -116,7 +119,7 @@ impl LocalOptions {
 
 /// A DynamoDB table at `endpoint`, created from `template.yaml`'s definition when it does not exist.
 pub async fn dynamodb_table(endpoint: &str, name: &str) -> Result<DynamoTable, LocalStoreError> {
-    let config = crate::aws::sdk_config(Some(endpoint), crate::aws::Patience::LocalServer).await;
+    let config = membership::aws::sdk_config(Some(endpoint), membership::aws::Patience::LocalServer).await;
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), name);
     table.create_if_missing(&TableDefinition::from_template()?).await?;
     Ok(table)
@@ -188,7 +191,7 @@ impl LocalApp {
         let outbound = Arc::new(Outbound::new(sms_key.clone(), simulators.faults.clone(), clock.clone()));
         let (mail, sms): (Arc<dyn MailSender>, Arc<dyn SmsSender>) = match options.upstream_base.as_deref() {
             Some(base) => simulated_senders(base, &sms_key, options.upstream_timeout),
-            None => (Arc::new(crate::notices::Unconfigured), Arc::new(crate::notices::Unconfigured)),
+            None => (Arc::new(membership::notices::Unconfigured), Arc::new(membership::notices::Unconfigured)),
         };
         let templates = Templates::new();
         let notifier = Arc::new(Notifier::new(service.records.clone(), clock.clone(), mail, sms, Arc::new(templates)));
@@ -264,19 +267,42 @@ pub async fn serve(
 fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     use axum::response::IntoResponse;
     tracing::error!("a request panicked; answered 500");
-    crate::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
+    membership::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
 }
+
+/// local-api's two clients (API.md): the e-library (confidential, secret `e-library-local-secret`,
+/// requires `eLibrary`) and the libraries' mobile app (public).
+const DEMO_CLIENTS: &str = r#"[
+  {
+    "clientId": "e-library",
+    "name": { "ko": "인천광역시교육청 통합전자도서관", "en": "Incheon integrated e-library" },
+    "redirectUris": ["http://127.0.0.1:8400/callback"],
+    "type": "confidential",
+    "secretHash": "sha256:4fd20517a2aa04cd50cee9d077af6a2ab4fc3abd26e128b7f29a5c26bd3f6f8b",
+    "scopes": ["openid", "profile", "library"],
+    "requires": ["eLibrary"],
+    "postLogoutRedirectUris": ["http://127.0.0.1:8400/signed-out"]
+  },
+  {
+    "clientId": "library-app",
+    "name": { "ko": "인천 도서관 모바일 앱", "en": "Incheon libraries mobile app" },
+    "redirectUris": ["http://127.0.0.1:8401/callback"],
+    "type": "public",
+    "scopes": ["openid", "profile", "library"],
+    "postLogoutRedirectUris": ["http://127.0.0.1:8401/signed-out"]
+  }
+]"#;
 
 /// The provider of a local run: the issuer where the server answers, the demo clients (or
 /// `OIDC_CLIENTS`), a key drawn now.
-fn local_sso(base: Option<&str>) -> crate::sso::Provider {
-    use crate::sso::{Clients, LocalSigner, Provider};
+fn local_sso(base: Option<&str>) -> membership::sso::Provider {
+    use membership::sso::{Clients, LocalSigner, Provider};
     let clients = match std::env::var("OIDC_CLIENTS") {
         Ok(json) if !json.is_empty() => Clients::from_json(&json).unwrap_or_else(|error| {
             tracing::error!(error = %error, "OIDC_CLIENTS unusable; no client is registered");
             Clients::default()
         }),
-        _ => Clients::local_demo(),
+        _ => Clients::from_json(DEMO_CLIENTS).unwrap_or_default(),
     };
     let issuer = base.unwrap_or("http://127.0.0.1:3000").trim_end_matches('/').to_owned();
     Provider {
@@ -345,7 +371,7 @@ fn simulated_senders(
         .region(Region::new("ap-northeast-2"))
         .credentials_provider(Credentials::new("local", "local", None, None, "local-api"))
         .endpoint_url(format!("{base}{SES_BASE_PATH}"))
-        .http_client(crate::aws::aws_https_client())
+        .http_client(membership::aws::aws_https_client())
         .retry_config(aws_config::retry::RetryConfig::disabled())
         .timeout_config(aws_config::timeout::TimeoutConfig::builder().operation_timeout(timeout).build())
         .sleep_impl(aws_smithy_async::rt::sleep::SharedAsyncSleep::new(aws_smithy_async::rt::sleep::TokioSleep::new()))
@@ -359,74 +385,8 @@ fn simulated_senders(
         Ok(sms) => Arc::new(sms),
         Err(error) => {
             tracing::error!(error = %error, "SMS adapter not built; text messages wait in the outbox");
-            Arc::new(crate::notices::Unconfigured)
+            Arc::new(membership::notices::Unconfigured)
         }
     };
     (mail, sms)
-}
-
-/// The table as the local server uses it, noting when a write put a message in the outbox.
-struct OutboxWatch {
-    inner: Arc<dyn Table>,
-    written: Arc<AtomicBool>,
-}
-
-fn puts_pending_message(write: &Write) -> bool {
-    matches!(write, Write::Put { item, .. }
-        if item.0.get(crate::store::PK).and_then(|v| v.as_str()).is_some_and(|pk| pk.starts_with("OUTBOX#"))
-            && item.0.get("status").and_then(|v| v.as_str()) == Some("pending"))
-}
-
-#[async_trait]
-impl Table for OutboxWatch {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-
-    async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let outbox = writes.iter().any(puts_pending_message);
-        self.inner.write(writes).await?;
-        if outbox {
-            self.written.store(true, Ordering::SeqCst);
-        }
-        Ok(())
-    }
-
-    async fn query(&self, pk: &str, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
-        self.inner.query(pk, sk_prefix).await
-    }
-
-    async fn query_due(&self, due_pk: &str, from: &str, to: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
-        self.inner.query_due(due_pk, from, to, limit).await
-    }
-
-    async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), StoreError> {
-        self.inner.delete_batch(keys).await
-    }
-
-    async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
-        self.inner.put_batch(items).await
-    }
-}
-
-#[derive(Clone)]
-struct AfterOutbox {
-    notifier: Arc<Notifier>,
-    written: Arc<AtomicBool>,
-}
-
-/// API.md, "Notices": locally, what a request put in the outbox is sent before its answer goes
-/// out, so it shows in `GET /_sim/messages` at once.
-async fn notify_after_outbox_writes(
-    axum::extract::State(after): axum::extract::State<AfterOutbox>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let response = next.run(request).await;
-    if after.written.swap(false, Ordering::SeqCst) {
-        if let Err(error) = after.notifier.run(None).await {
-            tracing::warn!(error = %error, "notifier run failed; the messages wait in the outbox");
-        }
-    }
-    response
 }

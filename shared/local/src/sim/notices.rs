@@ -17,8 +17,8 @@ use subtle::ConstantTimeEq;
 use time::format_description::well_known::Rfc3339;
 
 use super::upstream::{FaultMode, Faults, SimulatedSystem};
-use crate::clock::{AdjustableClock, Clock};
-use crate::upstream::API_KEY_HEADER;
+use membership::clock::{AdjustableClock, Clock};
+use membership::upstream::API_KEY_HEADER;
 
 /// Where the simulated SES answers: the SES client's endpoint URL.
 pub const SES_BASE_PATH: &str = "/_sim/ses";
@@ -171,7 +171,7 @@ async fn ses_send_email(State(outbound): State<Arc<Outbound>>, body: axum::body:
             sent_at: outbound.now(),
         });
     }
-    Json(json!({ "MessageId": crate::keys::random_id() })).into_response()
+    Json(json!({ "MessageId": membership::keys::random_id() })).into_response()
 }
 
 #[derive(Deserialize)]

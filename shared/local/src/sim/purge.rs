@@ -8,9 +8,9 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
 
-use crate::app::notifier::Notifier;
-use crate::app::purge::Purge;
-use crate::app::{Failure, Service};
+use membership::app::notifier::Notifier;
+use membership::app::purge::Purge;
+use membership::app::{Failure, Service};
 
 pub fn routes(service: Service, notifier: Arc<Notifier>) -> Router {
     Router::new().route("/_sim/purge", post(purge)).with_state((service, notifier))

@@ -25,11 +25,11 @@ use serde_json::json;
 
 use super::upstream::refusal;
 use super::Simulators;
-use crate::clock::Clock;
-use crate::http::extract::ApiJson;
-use crate::http::problem::Problem;
-use crate::keys::random_id;
-use crate::upstream::System;
+use membership::clock::Clock;
+use membership::http::extract::ApiJson;
+use membership::http::problem::Problem;
+use membership::keys::random_id;
+use membership::upstream::System;
 
 /// Where the residency adapter of the local app points: its base URL is the server's address
 /// followed by this.

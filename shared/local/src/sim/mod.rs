@@ -22,10 +22,10 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::clock::AdjustableClock;
-use crate::http::extract::ApiJson;
-use crate::http::problem::Problem;
-use crate::keys::{hex, SecretKey};
+use membership::clock::AdjustableClock;
+use membership::http::extract::ApiJson;
+use membership::http::problem::Problem;
+use membership::keys::{hex, SecretKey};
 
 #[derive(Clone)]
 pub struct Simulators {

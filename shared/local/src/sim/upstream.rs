@@ -16,8 +16,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::Simulators;
-use crate::http::extract::ApiJson;
-use crate::upstream::{System, API_KEY_HEADER};
+use membership::http::extract::ApiJson;
+use membership::upstream::{System, API_KEY_HEADER};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -25,10 +25,10 @@ use subtle::ConstantTimeEq;
 
 use super::upstream::refusal;
 use super::Simulators;
-use crate::http::extract::ApiJson;
-use crate::http::problem::Problem;
-use crate::keys::random_id;
-use crate::upstream::System;
+use membership::http::extract::ApiJson;
+use membership::http::problem::Problem;
+use membership::keys::random_id;
+use membership::upstream::System;
 
 /// Where the DLS adapter of the local app points: its base URL is the server's address followed
 /// by this.
