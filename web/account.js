@@ -1,9 +1,10 @@
 // 로그인, 마이페이지 (grade and entitlements), 아이디 찾기 and 비밀번호 찾기.
 
-import { libraries, memberRequest, request, session } from './api.js';
-import { alertBox, announce, field, h, seoulDate, showScreen, uid } from './dom.js';
+import { libraries, request, session } from './api.js';
+import { alertBox, announce, busyWhile, field, h, loanCardGroups, ready, seoulDate, showScreen, uid } from './dom.js';
 import { libraryName, t } from './i18n.js';
 import { verifyIdentity } from './identity.js';
+import { currentMember, downloadExport, fourteenthBirthday, lockedExtra, renderRenewal } from './manage.js';
 import { clearProblems, fillAlert, markField, showProblem } from './problems.js';
 import { passwordHints } from './password.js';
 
@@ -22,25 +23,40 @@ export function renderLogin(app, params) {
     const missing = [username, password].filter((f) => !f.input.value);
     for (const f of missing) markField(form, f.input.dataset.pointer, { i18n: 'info.required' });
     if (missing.length) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       missing[0].input.focus();
       return;
     }
-    submit.disabled = true;
-    const answer = await request('POST', '/v1/sessions', { body: { username: username.input.value.trim(), password: password.input.value } });
-    submit.disabled = false;
+    const typed = { username: username.input.value.trim(), password: password.input.value };
+    const answer = await busyWhile(submit, form, () => request('POST', '/v1/sessions', { body: typed }));
+    if (!answer) return;
+    password.input.value = '';
     if (answer.ok) {
       session.keep(answer.body);
-      password.input.value = '';
+      app.signedIn();
       const next = params.get('next');
       app.navigate(next && next.startsWith('/') ? `#${next}` : '#/me');
       return;
     }
-    const extra = answer.body.code === 'member.dormant' ? [h('p', { i18n: 'login.dormantRenew' })] : [];
-    showProblem(form, alert, answer.body, { extra });
-    password.input.value = '';
+    if (answer.body.code === 'member.dormant' && answer.body.accessToken) {
+      // A dormant member's way back: the token the answer holds reaches the renewal, and the
+      // password just typed signs in again once it is done (held by this call only).
+      session.keep(answer.body, { dormant: true });
+      app.signedIn();
+      history.pushState(null, '', '#/me/renew');
+      app.refreshNav();
+      renderRenewal(app, { password: typed.password });
+      return;
+    }
+    ready(submit);
+    showProblem(form, alert, answer.body, { extra: lockedExtra(answer) });
   });
-  const needed = params.get('next') ? h('p', { class: 'status', i18n: 'login.needed' }) : null;
+  const reason = ['autoLoggedOut', 'passwordChanged', 'renewed', 'sessionEnded'].find((r) => r === params.get('reason'));
+  const needed = reason
+    ? h('p', { class: 'status warn', attrs: { role: 'status' }, i18n: `login.${reason}` })
+    : params.get('next')
+      ? h('p', { class: 'status', i18n: 'login.needed' })
+      : null;
   showScreen(
     app.main,
     'login.heading',
@@ -65,25 +81,40 @@ export function renderLogin(app, params) {
 
 const ENTITLEMENTS = ['eLibrary', 'unmannedReservation', 'smartLibrary', 'deskLoans'];
 
+/** Days from now to `instant`, rounded up (a renewal due later today is 1 day away). */
+function daysUntil(instant) {
+  return Math.ceil((new Date(instant).getTime() - Date.now()) / 86400000);
+}
+
+/** Copies the loan-card number, and says so. */
+function copyButton(number) {
+  const done = h('span', { class: 'copied', attrs: { role: 'status' } });
+  const button = h('button', {
+    type: 'button',
+    class: 'button small',
+    i18n: 'me.copy',
+    i18nAttrs: { 'aria-label': 'me.copyLabel' },
+    on: {
+      click: async () => {
+        try {
+          await navigator.clipboard.writeText(number);
+          done.dataset.i18n = 'me.copied';
+          done.textContent = t('me.copied');
+        } catch {
+          done.dataset.i18n = 'me.copyFailed';
+          done.textContent = t('me.copyFailed');
+        }
+      },
+    },
+  });
+  return [button, done];
+}
+
 export async function renderMe(app) {
-  if (!session.signedIn()) {
-    app.navigate('#/login?next=/me');
-    return;
-  }
-  const [answer, institutions] = await Promise.all([memberRequest('GET', '/v1/members/me'), libraries().catch(() => [])]);
-  if (!answer.ok) {
-    if (answer.status === 401) {
-      session.forget();
-      app.refreshNav();
-      app.navigate('#/login?next=/me');
-      return;
-    }
-    const alert = alertBox();
-    showScreen(app.main, 'me.heading', h('div', { class: 'screen' }, h('h1', { i18n: 'me.heading' }), alert));
-    fillAlert(alert, { title: answer.body.title, detail: answer.body.detail });
-    return;
-  }
-  const me = answer.body;
+  const [me, institutions] = await Promise.all([currentMember(app, '/me'), libraries().catch(() => [])]);
+  if (!me) return;
+  const child = me.memberType === 'child';
+  const dormant = me.status === 'dormant';
   const library = institutions.find((lib) => lib.code === me.homeLibrary);
   const libraryNode = h('dd', { text: library ? libraryName(library) : me.homeLibrary });
   app.onLanguage(libraryNode, () => {
@@ -94,7 +125,20 @@ export async function renderMe(app) {
   const profileId = uid('profile');
   const entitlementsId = uid('entitlements');
   const certificationsId = uid('certifications');
+  const manageId = uid('manage');
+  const gradesId = uid('grades');
+  const alert = alertBox();
   const logout = h('button', { type: 'button', class: 'button', i18n: 'nav.logout', on: { click: () => app.logout() } });
+  const days = daysUntil(me.consentRenewalDue);
+  const due = seoulDate(me.consentRenewalDue);
+  const renewal = dormant
+    ? h('div', { class: 'notice warn' }, h('p', { i18n: 'me.dormantNotice' }), h('a', { class: 'button primary', href: '#/me/renew', i18n: 'login.renewNow' }))
+    : days <= 30
+      ? h('div', { class: 'notice warn', attrs: { 'data-renewal-warning': true } }, h('p', { i18n: 'me.renewalSoon', params: { days: String(Math.max(days, 0)), date: due } }), h('a', { class: 'button primary', href: '#/me/renew', i18n: 'me.renew' }))
+      : null;
+  const exportButton = h('button', { type: 'button', class: 'button', i18n: 'me.export', on: { click: (e) => downloadExport(app, e.currentTarget, alert) } });
+  const action = (href, key) => h('li', {}, h('a', { class: 'button', href, i18n: key }));
+  const upgradeFrom = child && me.birthDate ? fourteenthBirthday(me.birthDate) : null;
   showScreen(
     app.main,
     'me.heading',
@@ -102,6 +146,8 @@ export async function renderMe(app) {
       'div',
       { class: 'screen' },
       h('h1', { i18n: 'me.heading' }),
+      alert,
+      renewal,
       h(
         'section',
         { attrs: { 'aria-labelledby': profileId } },
@@ -110,19 +156,22 @@ export async function renderMe(app) {
           'dl',
           { class: 'summary' },
           ...row('me.username', me.username),
-          ...row('me.name', me.name),
-          ...row('me.birthDate', me.birthDate),
+          ...row(child ? 'me.childName' : 'me.name', me.name),
+          ...row(child ? 'me.childBirthDate' : 'me.birthDate', me.birthDate, { class: 'date' }),
           ...keyRow('me.memberType', `memberType.${me.memberType}`),
           ...keyRow('me.grade', `grade.${me.grade}`, { class: 'grade', attrs: { 'data-grade': me.grade } }),
-          ...row('me.loanCard', me.loanCardNumber, { class: 'loan-card' }),
+          h('dt', { i18n: 'me.loanCard' }),
+          h('dd', { class: 'loan-card' }, ...loanCardGroups(me.loanCardNumber)),
+          h('dd', { class: 'copy' }, ...copyButton(me.loanCardNumber)),
           h('dt', { i18n: 'me.homeLibrary' }),
           libraryNode,
-          ...row('me.email', me.email),
-          ...row('me.phone', me.phone),
           ...(me.guardian ? row('me.guardian', me.guardian.name) : []),
+          ...row(child ? 'me.guardianEmail' : 'me.email', me.email),
+          ...row(child ? 'me.guardianPhone' : 'me.phone', me.phone),
           ...keyRow('me.status', `status.${me.status}`),
-          ...row('me.renewalDue', seoulDate(me.consentRenewalDue)),
+          ...row('me.renewalDue', due, { class: 'date' }),
         ),
+        child ? h('p', { class: 'note', i18n: 'me.childNote' }) : null,
       ),
       h(
         'section',
@@ -155,20 +204,42 @@ export async function renderMe(app) {
       ),
       h(
         'section',
+        { class: 'grades', attrs: { 'aria-labelledby': gradesId } },
+        h('h2', { id: gradesId, i18n: 'me.gradeHelp' }),
+        h('ul', {}, h('li', { i18n: 'me.gradeAssociate' }), h('li', { i18n: 'me.gradeLight' }), h('li', { i18n: 'me.gradeFull' })),
+        h('p', { class: 'note', i18n: 'me.gradeVisit' }),
+      ),
+      h(
+        'section',
         { attrs: { 'aria-labelledby': certificationsId } },
         h('h2', { id: certificationsId, i18n: 'me.certifications' }),
         me.certifications?.length
           ? h(
               'ul',
               { class: 'certifications' },
-              ...me.certifications.map((c) => h('li', {}, h('span', { i18n: `method.${c.method}` }), ` · ${seoulDate(c.certifiedAt)}`)),
+              ...me.certifications.map((c) => h('li', {}, h('span', { i18n: `method.${c.method}` }), ' · ', h('span', { class: 'date', text: seoulDate(c.certifiedAt) }))),
             )
           : h('p', { i18n: 'me.noCertifications' }),
       ),
       h(
+        'section',
+        { class: 'manage', attrs: { 'aria-labelledby': manageId } },
+        h('h2', { id: manageId, i18n: 'me.manage' }),
+        h(
+          'ul',
+          { class: 'manage-actions' },
+          dormant ? null : action('#/me/edit', 'me.edit'),
+          dormant ? null : action('#/me/password', 'me.changePassword'),
+          action('#/me/renew', 'me.renew'),
+          upgradeFrom && !dormant ? action('#/me/upgrade', 'me.upgrade') : null,
+          h('li', {}, exportButton, h('p', { class: 'hint', i18n: 'me.exportHint' })),
+          action('#/me/withdraw', 'me.withdraw'),
+        ),
+      ),
+      h(
         'div',
         { class: 'actions' },
-        me.grade !== 'full' ? h('a', { class: 'button primary', href: '#/certify', i18n: 'me.certifyCta' }) : null,
+        me.grade !== 'full' && !dormant ? h('a', { class: 'button primary', href: '#/certify', i18n: 'me.certifyCta' }) : null,
         logout,
       ),
     ),
@@ -199,8 +270,8 @@ export function renderFindUsername(app) {
       ? { ok: false, body: provided.problem }
       : await request('POST', '/v1/recovery/username', { body: { identity: provided.identity } });
     if (!answer.ok) {
+      // The alert takes the focus: it says why; the method buttons come right after it.
       showProblem(holder, alert, answer.body);
-      button.focus();
       return;
     }
     const headingId = uid('accounts');
@@ -243,7 +314,7 @@ export function renderResetPassword(app) {
       missing.push(confirm);
     }
     if (missing.length) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       missing[0].input.focus();
       return;
     }
@@ -280,11 +351,16 @@ export function renderResetPassword(app) {
   );
 }
 
-export async function logout(app) {
+/** 로그아웃: the service revokes the session, and the tokens leave this tab whatever it answers. */
+export async function logout(app, { reason } = {}) {
   const token = session.access();
-  if (token) await request('DELETE', '/v1/sessions/current', { token });
   session.forget();
+  if (token) await request('DELETE', '/v1/sessions/current', { token });
   app.refreshNav();
+  if (reason) {
+    app.navigate(`#/login?reason=${reason}`);
+    return;
+  }
   announce(t('me.loggedOut'));
   app.navigate('#/');
 }

@@ -2,8 +2,8 @@
 // 인천학생인증 (DLS name, ID and password), each after its consent. The RRN and the DLS password are
 // typed into password inputs that browsers neither autofill nor remember, sent once, and cleared.
 
-import { memberRequest, session, terms } from './api.js';
-import { alertBox, announce, field, h, showScreen, uid } from './dom.js';
+import { idempotencyKeys, memberRequest, session, terms } from './api.js';
+import { alertBox, announce, busyWhile, field, h, ready, showScreen, uid } from './dom.js';
 import { t } from './i18n.js';
 import { verifyIdentity } from './identity.js';
 import { clearProblems, fillAlert, markField, showProblem } from './problems.js';
@@ -49,7 +49,7 @@ function ageToday(birthDate) {
 }
 
 /** What both forms share: the member, the consent document and its checkbox, the guardian's verification, the outcome. */
-async function certificationScreen(app, { route, documentId, headingKey, consentKey, fieldsetKey, fields, intro = [], notes, footnotes, endpoint, bodyOf, afterSubmit }) {
+async function certificationScreen(app, { route, documentId, headingKey, consentKey, fieldsetKey, fields, groups = [], intro = [], notes, footnotes, endpoint, bodyOf, afterSubmit, grades, nameField }) {
   if (!session.signedIn()) {
     app.navigate(`#/login?next=${route}`);
     return;
@@ -64,6 +64,36 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
   const member = me.ok ? me.body : null;
   const doc = documents.find((d) => d.id === documentId);
   const alert = alertBox();
+
+  // The grade first: a member this certification cannot help is told so before typing anything.
+  if (member && !grades.includes(member.grade)) {
+    showScreen(
+      app.main,
+      headingKey,
+      h(
+        'div',
+        { class: 'screen' },
+        h('h1', { i18n: headingKey }),
+        h('p', { class: 'status warn', i18n: 'cert.notApplicable', params: { grade: t(`grade.${member.grade}`) } }),
+        h('div', { class: 'actions' }, h('a', { class: 'button primary', href: '#/me', i18n: 'cert.toMe' }), h('a', { class: 'button', href: '#/certify', i18n: 'cert.cancel' })),
+      ),
+    );
+    return;
+  }
+  // The verified name (the child's, for a child member) is what the check compares: filled in.
+  if (member?.name && nameField) {
+    nameField.input.value = member.name;
+    nameField.wrapper.querySelector('.hint')?.remove();
+    nameField.wrapper.append(h('p', { class: 'hint', i18n: 'cert.nameFilled' }));
+  }
+  const attempts = h('p', { class: 'note attempts' });
+  const showAttempts = () => {
+    const count = attemptsLeft();
+    attempts.dataset.i18n = 'cert.attempts';
+    attempts.dataset.i18nParams = JSON.stringify({ count: String(count) });
+    attempts.textContent = t('cert.attempts', { count: String(count) });
+  };
+  showAttempts();
 
   const docTitleId = uid('doc-title');
   const consentId = uid('consent');
@@ -109,6 +139,7 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
     { class: 'guardian', hidden: !guardianNeeded, attrs: { 'data-pointer': '/guardian', 'aria-describedby': guardianError.id } },
     h('legend', { i18n: 'cert.guardianLegend' }),
     h('p', { i18n: 'cert.guardianText' }),
+    h('p', { class: 'note', i18n: 'cert.guardianWhy' }),
     h('div', { class: 'methods' }, guardianButton('phone', 'identity.phone'), guardianButton('ipin', 'identity.ipin')),
     guardianStatus,
     guardianError,
@@ -120,12 +151,14 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
     { attrs: { novalidate: true, autocomplete: 'off' } },
     ...intro.map((key) => h('p', { class: 'note', i18n: key })),
     consentSection,
-    h('fieldset', {}, h('legend', { i18n: fieldsetKey }), ...fields.map((f) => f.wrapper)),
+    h('fieldset', {}, h('legend', { i18n: fieldsetKey }), ...fields.filter((f) => !groups.some((g) => g.contains(f.wrapper))).map((f) => f.wrapper), ...groups),
     guardianSection,
     ...notes.map((key) => h('p', { class: 'note strong', i18n: key })),
     alert,
+    attempts,
     h('div', { class: 'actions' }, submit, h('a', { class: 'button', href: '#/certify', i18n: 'cert.cancel' })),
   );
+  const keyFor = idempotencyKeys();
   const outcome = h('div');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -136,16 +169,17 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
     if (!guardianSection.hidden && !guardian) markField(form, '/guardian', { i18n: 'cert.guardianNeeded' });
     const invalid = form.querySelector('[aria-invalid="true"]') ?? (!guardianSection.hidden && !guardian ? guardianSection.querySelector('button') : null);
     if (invalid) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       invalid.focus();
       return;
     }
     const body = { consent: { document: doc.id, version: doc.version, agreed: true }, ...bodyOf() };
     if (guardian) body.guardian = guardian;
-    submit.disabled = true;
-    const answer = await memberRequest('POST', endpoint, body);
-    submit.disabled = false;
+    const answer = await busyWhile(submit, form, () => memberRequest('POST', endpoint, body, { idempotencyKey: keyFor }));
+    if (!answer) return;
     afterSubmit();
+    countAttempt(answer);
+    showAttempts();
     // A guardian's result is used up by any answer that reached the check.
     guardian = null;
     guardianStatus.replaceChildren();
@@ -153,6 +187,7 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
       showOutcome(outcome, form, answer.body);
       return;
     }
+    ready(submit);
     if (answer.body.code === 'guardian.required') guardianSection.hidden = false;
     showProblem(form, alert, answer.body, {
       fieldFor: { 'consent.required': '/consent', 'consent.version_mismatch': '/consent', 'guardian.required': '/guardian' },
@@ -163,6 +198,36 @@ async function certificationScreen(app, { route, documentId, headingKey, consent
     headingKey,
     h('div', { class: 'screen' }, h('h1', { i18n: headingKey }), form, outcome, ...footnotes.map((key) => h('p', { class: 'note', i18n: key }))),
   );
+}
+
+// 남은 인증 시도: API.md allows 5 a day (Asia/Seoul) per member, both methods together, and does not
+// say how many are left; this tab counts the attempts it made today (not the other devices'), and a
+// 429 certification.rate_limited sets it to none.
+const ATTEMPTS_KEY = 'membership.certificationAttempts';
+const DAILY_ATTEMPTS = 5;
+
+function seoulDay() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+function attemptsLeft() {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(ATTEMPTS_KEY) ?? 'null');
+    return kept?.day === seoulDay() ? Math.max(0, DAILY_ATTEMPTS - kept.used) : DAILY_ATTEMPTS;
+  } catch {
+    return DAILY_ATTEMPTS;
+  }
+}
+
+function countAttempt(answer) {
+  // What reached the attempt limit counts (API.md: every request but those answered 503, and the
+  // checks before it: grade, consent, body rules, guardian).
+  const before = ['certification.not_applicable', 'consent.required', 'consent.version_mismatch', 'validation.failed', 'guardian.required', 'upstream.unavailable'];
+  let used = DAILY_ATTEMPTS - attemptsLeft();
+  if (answer.body?.code === 'certification.rate_limited') used = DAILY_ATTEMPTS;
+  else if (answer.status === 0 || before.includes(answer.body?.code) || answer.body?.code?.startsWith('identity.')) return;
+  else used += 1;
+  sessionStorage.setItem(ATTEMPTS_KEY, JSON.stringify({ day: seoulDay(), used: Math.min(used, DAILY_ATTEMPTS) }));
 }
 
 function showOutcome(outcome, form, result) {
@@ -193,21 +258,50 @@ function showOutcome(outcome, form, result) {
 
 export function renderCitizen(app) {
   const name = field({ label: 'cert.name', name: 'citizen-name', pointer: '/name', autocomplete: 'off', maxlength: 30 });
-  // The RRN: masked like a password, never autofilled or remembered by the browser, cleared after each try.
-  const rrn = field({ label: 'cert.rrn', name: 'citizen-rrn', pointer: '/rrn', type: 'password', autocomplete: 'off', inputmode: 'numeric', maxlength: 14, hint: 'cert.rrnHint' });
+  // The RRN as 앞 6자리 (the birth date, shown) and 뒤 7자리 (masked like a password): never
+  // autofilled or remembered by the browser, the back cleared after each try. Both report at /rrn.
+  // The front takes 14 characters so that a whole number pasted there is split, not cut.
+  const front = field({ label: 'cert.rrnFront', name: 'citizen-rrn-front', pointer: '/rrn', autocomplete: 'off', inputmode: 'numeric', maxlength: 14 });
+  const back = field({ label: 'cert.rrnBack', name: 'citizen-rrn-back', pointer: '#rrn-back', type: 'password', autocomplete: 'off', inputmode: 'numeric', maxlength: 7 });
+  // A whole number typed or pasted into the front goes on into the back.
+  front.input.addEventListener('input', () => {
+    const digits = front.input.value.replace(/\D/g, '');
+    front.input.value = digits.slice(0, 6);
+    if (digits.length > 6) {
+      back.input.value = digits.slice(6, 13);
+      back.input.focus();
+    } else if (digits.length === 6 && document.activeElement === front.input && front.input.dataset.typed !== digits) {
+      front.input.dataset.typed = digits;
+      back.input.focus();
+    }
+  });
+  back.input.addEventListener('input', () => {
+    back.input.value = back.input.value.replace(/\D/g, '').slice(0, 7);
+  });
+  const hintId = uid('rrn-hint');
+  for (const f of [front, back]) f.input.setAttribute('aria-describedby', `${hintId} ${f.input.getAttribute('aria-describedby')}`);
+  const rrnGroup = h(
+    'div',
+    { class: 'rrn', attrs: { role: 'group', 'aria-describedby': hintId }, i18nAttrs: { 'aria-label': 'cert.rrnGroup' } },
+    h('p', { class: 'hint', id: hintId, i18n: 'cert.rrnGroupHint' }),
+    h('div', { class: 'rrn-parts' }, front.wrapper, h('span', { class: 'rrn-dash', attrs: { 'aria-hidden': 'true' }, text: '-' }), back.wrapper),
+  );
   return certificationScreen(app, {
     route: '/certify/citizen',
     documentId: 'citizen-third-party',
     headingKey: 'cert.citizenHeading',
     consentKey: 'cert.consentCheckCitizen',
     fieldsetKey: 'cert.citizenForm',
-    fields: [name, rrn],
+    fields: [name, front, back],
+    groups: [rrnGroup],
+    grades: ['associate', 'light'],
+    nameField: name,
     notes: ['cert.citizenNote'],
     footnotes: ['cert.citizenFootnote'],
     endpoint: '/v1/members/me/certifications/citizen',
-    bodyOf: () => ({ name: name.input.value.trim(), rrn: rrn.input.value.trim() }),
+    bodyOf: () => ({ name: name.input.value.trim(), rrn: `${front.input.value.trim()}-${back.input.value.trim()}` }),
     afterSubmit: () => {
-      rrn.input.value = '';
+      back.input.value = '';
     },
   });
 }
@@ -223,6 +317,8 @@ export function renderStudent(app) {
     consentKey: 'cert.consentCheckStudent',
     fieldsetKey: 'cert.studentForm',
     fields: [dlsName, dlsId, dlsPassword],
+    grades: ['associate'],
+    nameField: dlsName,
     intro: ['cert.studentIntro', 'cert.dlsUnknown'],
     notes: ['cert.studentNote'],
     footnotes: [],

@@ -139,3 +139,51 @@ export function seoulDate(instant) {
   if (Number.isNaN(date.getTime())) return instant;
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
 }
+
+/**
+ * Runs `work` (a request) with `button` disabled and saying "처리 중…", and `scope` marked
+ * `aria-busy`. A second press while it runs does nothing (answers null). The button stays disabled
+ * after a success, until the next screen replaces it; `ready(button)` gives it back after a failure.
+ */
+export async function busyWhile(button, scope, work) {
+  if (button.dataset.busy === 'true') return null;
+  button.dataset.busy = 'true';
+  button.dataset.idleKey = button.dataset.i18n ?? '';
+  button.disabled = true;
+  setText(button, 'busy');
+  scope?.setAttribute('aria-busy', 'true');
+  try {
+    return await work();
+  } finally {
+    scope?.removeAttribute('aria-busy');
+  }
+}
+
+/** The button of `busyWhile` as it was, to be pressed again. */
+export function ready(button) {
+  if (button.dataset.busy !== 'true') return;
+  delete button.dataset.busy;
+  if (button.dataset.idleKey) setText(button, button.dataset.idleKey);
+  button.disabled = false;
+}
+
+/**
+ * A date input that takes `19900517`, `1990.05.17`, `1990 05 17` or `1990-05-17` and shows
+ * `1990-05-17` as it is typed: digits only are read, so a keypad without a hyphen works.
+ */
+export function formatDateAsTyped(input) {
+  const format = () => {
+    const digits = input.value.replace(/\D/g, '').slice(0, 8);
+    const parts = [digits.slice(0, 4), digits.slice(4, 6), digits.slice(6, 8)].filter(Boolean);
+    const formatted = parts.join('-');
+    if (formatted !== input.value) input.value = formatted;
+  };
+  input.addEventListener('input', format);
+  input.addEventListener('change', format);
+}
+
+/** A loan-card number in groups of four for the eye; its text stays the 14 digits for copying and reading. */
+export function loanCardGroups(number) {
+  const groups = (number ?? '').match(/.{1,4}/g) ?? [];
+  return groups.map((group) => h('span', { class: 'group', text: group }));
+}

@@ -3,6 +3,7 @@
 // about), announced by the alert's role.
 
 import { h, setText } from './dom.js';
+import { translateProblem } from './i18n.js';
 
 /** The input (or fieldset) of `scope` that fills `pointer`, or the nearest one above it (`/consents/1/version` → `/consents/1`). */
 function inputFor(scope, pointer) {
@@ -29,7 +30,10 @@ export function clearProblems(scope, alert) {
     node.replaceChildren();
     delete node.dataset.i18n;
   }
-  if (alert) alert.replaceChildren();
+  if (alert) {
+    alert.replaceChildren();
+    shown.delete(alert);
+  }
 }
 
 /**
@@ -51,10 +55,11 @@ export function markField(scope, pointer, message) {
 }
 
 /** Fills a step's alert: a title, a detail, what no field took, and extra nodes (links, buttons). */
-export function fillAlert(alert, { title, detail, items = [], extra = [] }) {
+export function fillAlert(alert, { title, titleKey, detail, items = [], extra = [] }) {
   alert.replaceChildren(
     ...[
-      title ? h('p', { class: 'alert-title', text: title }) : null,
+      // The page's own title (a key) is re-labelled with the language; the service's is re-written by `rewriteProblems`.
+      titleKey ? h('p', { class: 'alert-title', i18n: titleKey }) : title ? h('p', { class: 'alert-title', text: title }) : null,
       detail ? h('p', { text: detail }) : null,
       items.length ? h('ul', {}, ...items.map((item) => h('li', { text: item }))) : null,
       ...extra,
@@ -62,12 +67,24 @@ export function fillAlert(alert, { title, detail, items = [], extra = [] }) {
   );
 }
 
+/** The problems on screen, re-written in the new language when it changes (`rewriteProblems`). */
+const shown = new Map();
+
 /**
  * Shows a problem+json in `scope`: every `errors[]` entry next to its input (the unmatched ones in
  * the alert), the `detail` in the alert, or next to the field `fieldFor[code]` names. Focus goes to
- * the first input that has an error. Answers the inputs marked.
+ * the first input that has an error, or to the alert when no field took one. Answers the inputs marked.
  */
-export function showProblem(scope, alert, problem, { fieldFor = {}, extra = [] } = {}) {
+export function showProblem(scope, alert, problem, options = {}) {
+  const marked = drawProblem(scope, alert, problem, options);
+  shown.set(alert, { scope, problem, options });
+  const first = marked.find(Boolean);
+  if (first) focusInput(first);
+  else focusAlert(alert);
+  return marked;
+}
+
+function drawProblem(scope, alert, problem, { fieldFor = {}, extra = [] } = {}) {
   clearProblems(scope, alert);
   const items = [];
   const marked = [];
@@ -84,9 +101,26 @@ export function showProblem(scope, alert, problem, { fieldFor = {}, extra = [] }
     detailPlaced = true;
   }
   fillAlert(alert, { title: problem.title, detail: detailPlaced ? null : problem.detail, items, extra });
-  const first = marked.find(Boolean);
-  if (first) focusInput(first);
   return marked;
+}
+
+/** Moves focus to an alert, which says what went wrong when no field does. */
+export function focusAlert(alert) {
+  if (!alert.childNodes.length) return;
+  alert.tabIndex = -1;
+  alert.focus();
+}
+
+/** After a language change: each problem still on screen, in the new language; focus stays. */
+export function rewriteProblems() {
+  for (const [alert, { scope, problem, options }] of shown) {
+    // A problem is on screen while its alert is, and until something cleared the alert.
+    if (!alert.isConnected || !alert.childNodes.length) {
+      shown.delete(alert);
+      continue;
+    }
+    drawProblem(scope, alert, translateProblem(problem), options);
+  }
 }
 
 /** Focus on an input, or on the first control of a fieldset. */

@@ -1,25 +1,141 @@
 // 회원가입 (seed 000, steps 1 to 4): 회원유형확인 > 이용약관동의 > 본인확인 > 정보입력, then the result
-// with the loan-card number. The sign-up token lives in this module's memory only: a reload starts
-// the sign-up again, as the service's 30-minute session would have it anyway.
+// with the loan-card number. Each step has its own address (#/signup, #/signup/terms,
+// #/signup/identity, #/signup/info, #/signup/done), so Back goes to the step before (shown as done,
+// with the way on) and a reload keeps the step while the service's 30-minute session lives. What is
+// kept in this tab's sessionStorage for that is the session's id, token, type, step and deadline:
+// never the verified person, which stays in this module's memory.
 
-import { libraries, request, terms } from './api.js';
-import { alertBox, announce, field, h, selectField, showScreen, uid } from './dom.js';
+import { idempotencyKeys, libraries, request, terms } from './api.js';
+import { alertBox, announce, busyWhile, field, formatDateAsTyped, h, loanCardGroups, ready, selectField, setText, showScreen, uid } from './dom.js';
 import { libraryName, t } from './i18n.js';
 import { ipinIssuanceLink, verifyIdentity } from './identity.js';
 import { passwordHints } from './password.js';
 import { clearProblems, fillAlert, focusInput, markField, showProblem } from './problems.js';
 
 const STEPS = ['stepper.type', 'stepper.terms', 'stepper.identity', 'stepper.info'];
+/** The address of each step after the member type, in order, as the service's `step` names them. */
+const ORDER = ['terms', 'identity', 'info'];
+const STORAGE_KEY = 'membership.signup';
+/** API.md: a sign-up session lives 30 minutes from creation; the page warns 5 minutes before. */
+const LIFETIME_MS = 30 * 60 * 1000;
+const WARN_MS = 5 * 60 * 1000;
 
-/** The sign-up in progress: `{ memberType, signupId, token, verified }`. */
+/** The sign-up in progress: `{ memberType, signupId, token, step, deadline, role }`, and `verified` in memory. */
 let flow = null;
+/** The created member of the last sign-up, for its result screen (memory only). */
+let created = null;
+let countdown = null;
 
 let app;
 
-export function renderSignup(context) {
-  app = context;
+function saveFlow() {
+  const { verified, ...kept } = flow;
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(kept));
+}
+
+function loadFlow() {
+  if (flow && flow.deadline > Date.now()) return flow;
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null');
+    flow = kept && kept.deadline > Date.now() ? kept : null;
+  } catch {
+    flow = null;
+  }
+  if (!flow) sessionStorage.removeItem(STORAGE_KEY);
+  return flow;
+}
+
+function endFlow() {
   flow = null;
-  showTypeStep();
+  sessionStorage.removeItem(STORAGE_KEY);
+}
+
+function goTo(step) {
+  flow.step = step;
+  saveFlow();
+  app.navigate(`#/signup/${step}`);
+}
+
+/** Starts a new sign-up from the member type, forgetting the one in progress. */
+function restart() {
+  endFlow();
+  app.navigate('#/signup');
+}
+
+/** The screen of `step` (`type`, `terms`, `identity`, `info`, `done`) at its address. */
+export function renderSignup(context, step = 'type', params = new URLSearchParams()) {
+  app = context;
+  // #/signup starts a new sign-up; the entry of one already started (#/signup?started) is where
+  // Back from its terms step arrives.
+  if (step === 'type' && !params.has('started')) endFlow();
+  const current = loadFlow();
+  if (step === 'done') {
+    if (created) showDone(created);
+    else app.redirect('#/signup');
+    return;
+  }
+  if (!current) {
+    if (step === 'type') showTypeStep();
+    else app.redirect('#/signup');
+    return;
+  }
+  const at = ORDER.indexOf(current.step);
+  const wanted = step === 'type' ? -1 : ORDER.indexOf(step);
+  if (wanted === at) ({ terms: showTermsStep, identity: showIdentityStep, info: showInfoStep })[step]();
+  else if (wanted < at) showCompleted(wanted + 1);
+  else app.redirect(`#/signup/${current.step}`);
+}
+
+/** A step already done (reached by Back): what was chosen, and the ways on: continue, or start again. */
+function showCompleted(index) {
+  const headingKey = ['type.heading', 'terms.heading', 'identity.heading'][index];
+  const chosen = index === 0 ? h('p', {}, h('span', { i18n: 'signup.chosenType' }), h('strong', { i18n: `memberType.${flow.memberType}` })) : null;
+  stepScreen(
+    index,
+    headingKey,
+    h('p', { class: 'status ok', i18n: 'signup.stepDone' }),
+    chosen,
+    h(
+      'div',
+      { class: 'actions' },
+      h('a', { class: 'button primary', href: `#/signup/${flow.step}`, i18n: 'signup.continue' }),
+      h('button', { type: 'button', class: 'button', i18n: 'error.restart', on: { click: restart } }),
+    ),
+  );
+}
+
+/** The time left of the sign-up session, shown under the stepper; a warning 5 minutes before the end. */
+function timer() {
+  if (!flow) return null;
+  if (countdown) clearInterval(countdown);
+  const clock = h('p', { class: 'timer' });
+  const warning = h('p', { class: 'status', attrs: { role: 'status' } });
+  const holder = h('div', { class: 'session-time' }, clock, warning);
+  const tick = () => {
+    if (clock.dataset.drawn && !holder.isConnected) {
+      clearInterval(countdown);
+      countdown = null;
+      return;
+    }
+    clock.dataset.drawn = 'true';
+    const left = Math.max(0, flow ? flow.deadline - Date.now() : 0);
+    const minutes = Math.floor(left / 60000);
+    const seconds = Math.floor((left % 60000) / 1000);
+    setText(clock, 'signup.timeLeft', { time: `${minutes}:${String(seconds).padStart(2, '0')}` });
+    clock.classList.toggle('warn', left <= WARN_MS);
+    if (left <= 0) {
+      clearInterval(countdown);
+      countdown = null;
+      endFlow();
+      setText(warning, 'signup.timeUp');
+      warning.append(' ', h('button', { type: 'button', class: 'button', i18n: 'error.restart', on: { click: restart } }));
+    } else if (left <= WARN_MS && !warning.dataset.i18n) {
+      setText(warning, 'signup.timeWarning', { minutes: String(Math.max(1, Math.ceil(left / 60000))) });
+    }
+  };
+  tick();
+  countdown = setInterval(tick, 1000);
+  return holder;
 }
 
 function stepper(current) {
@@ -56,6 +172,7 @@ function stepScreen(index, headingKey, ...content) {
       { class: 'screen signup' },
       h('h1', { i18n: 'signup.heading' }),
       stepper(index),
+      index < 4 ? timer() : null,
       h(
         'section',
         { class: 'step', attrs: { 'aria-labelledby': headingId } },
@@ -70,7 +187,7 @@ function stepScreen(index, headingKey, ...content) {
 function restartFor(problem) {
   const codes = ['signup.expired', 'signup.not_found', 'signup.token_invalid', 'age.requires_child_signup'];
   if (!codes.includes(problem.code)) return [];
-  return [h('button', { type: 'button', class: 'button', i18n: 'error.restart', on: { click: () => renderSignup(app) } })];
+  return [h('button', { type: 'button', class: 'button', i18n: 'error.restart', on: { click: restart } })];
 }
 
 /** 이미 가입된 회원: the masked username and the way to 아이디 찾기. */
@@ -120,19 +237,27 @@ function showTypeStep() {
     const chosen = form.querySelector('input[name="memberType"]:checked');
     if (!chosen) {
       markField(form, '/memberType', { i18n: 'type.required' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       focusInput(fieldset);
       return;
     }
-    submit.disabled = true;
-    const answer = await request('POST', '/v1/signups', { body: { memberType: chosen.value } });
-    submit.disabled = false;
+    // POST /v1/signups takes no Idempotency-Key (API.md): the disabled button is the guard.
+    const answer = await busyWhile(submit, form, () => request('POST', '/v1/signups', { body: { memberType: chosen.value } }));
+    if (!answer) return;
     if (!answer.ok) {
+      ready(submit);
       showProblem(form, alert, answer.body);
       return;
     }
-    flow = { memberType: answer.body.memberType, signupId: answer.body.signupId, token: answer.body.signupToken };
-    showTermsStep();
+    flow = {
+      memberType: answer.body.memberType,
+      signupId: answer.body.signupId,
+      token: answer.body.signupToken,
+      step: 'terms',
+      deadline: Date.now() + LIFETIME_MS,
+    };
+    history.replaceState(null, '', '#/signup?started');
+    goTo('terms');
   });
   stepScreen(0, 'type.heading', form);
 }
@@ -168,21 +293,48 @@ async function showTermsStep() {
       { class: 'document' },
       h('h3', { id: titleId, text: doc.title, attrs: { lang: 'ko' } }),
       h('div', { class: 'document-text', text: doc.body, attrs: { role: 'region', tabindex: '0', 'aria-labelledby': titleId, lang: 'ko' } }),
-      h('div', { class: 'check' }, checkbox, h('label', { htmlFor: checkId, i18n: 'terms.agreeTo', params: { title: doc.title } })),
+      h(
+        'div',
+        { class: 'check' },
+        checkbox,
+        h(
+          'label',
+          { htmlFor: checkId },
+          h('span', { i18n: 'terms.agreeTo', params: { title: doc.title } }),
+          doc.required ? [' ', h('span', { class: 'required', i18n: 'terms.required' })] : null,
+        ),
+      ),
       errorNode,
     );
+    if (doc.id === 'privacy-collection') section.insertBefore(privacySummary(), section.querySelector('.check'));
     return { doc, checkbox, section };
   });
   const agree = h('button', { type: 'submit', class: 'button primary', i18n: 'terms.agree' });
   const disagree = h('button', { type: 'button', class: 'button', i18n: 'terms.disagree' });
-  const form = h('form', { attrs: { novalidate: true } }, ...checks.map((c) => c.section), alert, h('div', { class: 'actions' }, agree, disagree));
+  const all = agreeToAll(checks.map((c) => c.checkbox));
+  const form = h(
+    'form',
+    { attrs: { novalidate: true } },
+    all,
+    ...checks.map((c) => c.section),
+    alert,
+    h('div', { class: 'actions' }, agree, disagree),
+  );
 
-  const send = async (agreedTo) => {
+  const keyFor = idempotencyKeys();
+  const send = async (button, agreedTo) => {
     clearProblems(form, alert);
-    agree.disabled = disagree.disabled = true;
     const consents = checks.map(({ doc, checkbox }) => ({ document: doc.id, version: doc.version, agreed: agreedTo(checkbox) }));
-    const answer = await request('POST', `/v1/signups/${flow.signupId}/consents`, { body: { consents }, token: flow.token });
-    agree.disabled = disagree.disabled = false;
+    const body = { consents };
+    const other = button === agree ? disagree : agree;
+    other.disabled = true;
+    const answer = await busyWhile(button, form, () =>
+      request('POST', `/v1/signups/${flow.signupId}/consents`, { body, token: flow.token, idempotencyKey: keyFor }),
+    );
+    if (answer && !answer.ok) {
+      ready(button);
+      other.disabled = false;
+    }
     return answer;
   };
   form.addEventListener('submit', async (event) => {
@@ -191,17 +343,19 @@ async function showTermsStep() {
     const unchecked = checks.filter((c) => !c.checkbox.checked);
     if (unchecked.length) {
       for (const c of unchecked) markField(form, c.checkbox.dataset.pointer, { i18n: 'terms.checkRequired' });
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       unchecked[0].checkbox.focus();
       return;
     }
-    const answer = await send(() => true);
-    if (answer.ok) showIdentityStep();
+    const answer = await send(agree, () => true);
+    if (!answer) return;
+    if (answer.ok) goTo('identity');
     else showProblem(form, alert, answer.body, { extra: restartFor(answer.body) });
   });
   disagree.addEventListener('click', async () => {
     // 동의하지 않습니다: the refusal is sent so that it is recorded, and the sign-up stops here.
-    const answer = await send(() => false);
+    const answer = await send(disagree, () => false);
+    if (!answer) return;
     if (answer.status === 422 && answer.body.code === 'consent.required') showStopped(answer.body);
     else if (!answer.ok) showProblem(form, alert, answer.body, { extra: restartFor(answer.body) });
   });
@@ -214,6 +368,51 @@ async function showTermsStep() {
     integrationNotice(institutions),
     h('p', { class: 'note docs-language', i18n: 'terms.docsLanguage' }),
     form,
+  );
+}
+
+/** What 개인정보 수집·이용 means in practice (DOMAIN.md): what is collected, how long it is kept, the right to refuse. */
+export function privacySummary(level = 4) {
+  const id = uid('privacy-summary');
+  return h(
+    'section',
+    { class: 'privacy-summary', attrs: { 'aria-labelledby': id } },
+    h(`h${level}`, { id, i18n: 'terms.summaryHeading' }),
+    h('ul', {}, h('li', { i18n: 'terms.summaryItems' }), h('li', { i18n: 'terms.summaryRetention' }), h('li', { i18n: 'terms.summaryRefuse' })),
+  );
+}
+
+/**
+ * 전체동의: one checkbox that ticks (or clears) every item, each item still its own checkbox; it
+ * shows checked when all are, and mixed when some are.
+ */
+export function agreeToAll(boxes) {
+  const id = uid('agree-all');
+  const hintId = uid('agree-all-hint');
+  const all = h('input', { type: 'checkbox', id, attrs: { 'aria-describedby': hintId } });
+  const sync = () => {
+    const checked = boxes.filter((box) => box.checked).length;
+    all.checked = checked === boxes.length;
+    all.indeterminate = checked > 0 && checked < boxes.length;
+  };
+  all.addEventListener('change', () => {
+    const wanted = all.checked;
+    for (const box of boxes) {
+      if (box.checked !== wanted) {
+        box.checked = wanted;
+        // Heard by whatever listens to the item (its error line goes once it is ticked).
+        box.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    }
+    sync();
+  });
+  for (const box of boxes) box.addEventListener('change', sync);
+  return h(
+    'div',
+    { class: 'check agree-all' },
+    all,
+    h('label', { htmlFor: id, i18n: 'terms.all' }),
+    h('p', { class: 'hint', id: hintId, i18n: 'terms.allHint' }),
   );
 }
 
@@ -235,6 +434,7 @@ function integrationNotice(institutions) {
 function showStopped(problem) {
   const alert = alertBox();
   const review = h('button', { type: 'button', class: 'button primary', i18n: 'terms.review', on: { click: () => showTermsStep() } });
+  // The service keeps the session at its consent step: another answer may still be given.
   stepScreen(
     1,
     'terms.stoppedHeading',
@@ -259,6 +459,7 @@ function showIdentityStep() {
       on: { click: (event) => verify(method, event.currentTarget) },
     });
   const holder = h('div', {}, alert);
+  const keyFor = idempotencyKeys();
   const verify = async (method, button) => {
     clearProblems(holder, alert);
     const provided = await verifyIdentity(method, { purpose: 'signup', token: flow.token });
@@ -268,21 +469,23 @@ function showIdentityStep() {
     }
     if (provided.problem) {
       showProblem(holder, alert, provided.problem, { extra: restartFor(provided.problem) });
-      button.focus();
       return;
     }
-    const answer = await request('POST', `/v1/signups/${flow.signupId}/identity`, {
-      body: { identity: provided.identity },
-      token: flow.token,
-    });
+    const body = { identity: provided.identity };
+    const answer = await busyWhile(button, holder, () =>
+      request('POST', `/v1/signups/${flow.signupId}/identity`, { body, token: flow.token, idempotencyKey: keyFor }),
+    );
+    if (!answer) return;
     if (answer.ok) {
       flow.verified = answer.body.verified;
-      showInfoStep();
+      flow.role = answer.body.verified.role;
+      goTo('info');
       return;
     }
+    ready(button);
+    // The provider's result is used up whatever the answer: another try starts from the buttons,
+    // after the alert (which has the focus) says why.
     showProblem(holder, alert, answer.body, { extra: [...alreadyMemberHint(answer.body), ...restartFor(answer.body)] });
-    // The provider's result is used up whatever the answer: another try starts from the buttons.
-    button.focus();
   };
   stepScreen(
     2,
@@ -320,6 +523,7 @@ async function showInfoStep() {
   const childBirthDate = child
     ? field({ label: 'info.childBirthDate', name: 'child-birth-date', pointer: '/child/birthDate', hint: 'info.childBirthDateHint', inputmode: 'numeric', maxlength: 10 })
     : null;
+  if (childBirthDate) formatDateAsTyped(childBirthDate.input);
   const checkButton = h('button', { type: 'button', class: 'button', i18n: 'info.checkUsername' });
   const username = field({
     label: 'info.username',
@@ -359,7 +563,9 @@ async function showInfoStep() {
       username.input.focus();
       return;
     }
-    const answer = await request('GET', `/v1/usernames/${encodeURIComponent(name)}`);
+    const answer = await busyWhile(checkButton, username.wrapper, () => request('GET', `/v1/usernames/${encodeURIComponent(name)}`));
+    ready(checkButton);
+    if (!answer) return;
     if (!answer.ok) {
       const marked = showProblem(username.wrapper, alert, answer.body);
       if (!marked.length) username.input.focus();
@@ -376,6 +582,7 @@ async function showInfoStep() {
   username.input.addEventListener('input', () => availability.replaceChildren());
 
   const submit = h('button', { type: 'submit', class: 'button primary', i18n: 'info.submit' });
+  const keyFor = idempotencyKeys();
   const form = h(
     'form',
     { attrs: { novalidate: true } },
@@ -396,7 +603,7 @@ async function showInfoStep() {
       missing.push(confirm);
     }
     if (missing.length) {
-      fillAlert(alert, { title: t('error.summary') });
+      fillAlert(alert, { titleKey: 'error.summary' });
       missing[0].input.focus();
       return;
     }
@@ -408,29 +615,37 @@ async function showInfoStep() {
       homeLibrary: library.input.value,
     };
     if (child) body.child = { name: childName.input.value.trim(), birthDate: childBirthDate.input.value.trim() };
-    submit.disabled = true;
-    const answer = await request('POST', `/v1/signups/${flow.signupId}/member`, { body, token: flow.token });
-    submit.disabled = false;
+    // A double tap sends nothing twice (the button is disabled), and a retry of the same body has
+    // the same Idempotency-Key: the service answers it with the first answer, never a second member.
+    const answer = await busyWhile(submit, form, () =>
+      request('POST', `/v1/signups/${flow.signupId}/member`, { body, token: flow.token, idempotencyKey: keyFor }),
+    );
+    if (!answer) return;
     if (answer.ok) {
-      flow = null;
-      showDone(answer.body);
+      endFlow();
+      created = answer.body;
+      app.navigate('#/signup/done');
       return;
     }
+    ready(submit);
     showProblem(form, alert, answer.body, {
       fieldFor: { 'username.taken': '/username', 'age.requires_general_signup': '/child/birthDate' },
       extra: [...alreadyMemberHint(answer.body), ...restartFor(answer.body)],
     });
   });
 
+  // After a reload the verified person is no longer known to the page (it keeps none): only that the step is done.
   const verified = flow.verified;
   stepScreen(
     3,
     'info.heading',
-    h('p', {
-      class: 'verified',
-      i18n: verified.role === 'guardian' ? 'info.verifiedGuardian' : 'info.verifiedSelf',
-      params: { name: verified.name, birthDate: verified.birthDate },
-    }),
+    verified
+      ? h('p', {
+          class: 'verified',
+          i18n: verified.role === 'guardian' ? 'info.verifiedGuardian' : 'info.verifiedSelf',
+          params: { name: verified.name, birthDate: verified.birthDate },
+        })
+      : h('p', { class: 'verified', i18n: 'signup.verifiedAgain' }),
     form,
   );
 }
@@ -449,7 +664,8 @@ function showDone(member) {
       'dl',
       { class: 'summary' },
       ...row('done.username', member.username),
-      ...row('done.loanCard', member.loanCardNumber, { class: 'loan-card' }),
+      h('dt', { i18n: 'done.loanCard' }),
+      h('dd', { class: 'loan-card' }, ...loanCardGroups(member.loanCardNumber)),
       ...valueRow('done.memberType', `memberType.${member.memberType}`),
       ...valueRow('done.grade', `grade.${member.grade}`),
     ),

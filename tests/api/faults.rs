@@ -21,7 +21,14 @@ enum Fault {
 struct Faulty {
     inner: Arc<dyn Table>,
     calls: AtomicUsize,
+    /// Of `calls`, those of the local server's notifier, which sends what a request put in the
+    /// outbox before its answer goes out (in the deployed service, a function of its own).
+    notifier_calls: AtomicUsize,
     armed: Mutex<Option<(usize, Fault)>>,
+}
+
+fn is_outbox(key: &Key) -> bool {
+    key.pk.starts_with("OUTBOX#")
 }
 
 impl Faulty {
@@ -32,11 +39,22 @@ impl Faulty {
 
     fn count_from_now(&self) {
         self.calls.store(0, Ordering::SeqCst);
+        self.notifier_calls.store(0, Ordering::SeqCst);
         *self.armed.lock().unwrap() = None;
     }
 
     fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    fn notifier_calls(&self) -> usize {
+        self.notifier_calls.load(Ordering::SeqCst)
+    }
+
+    fn by_notifier(&self, yes: bool) {
+        if yes {
+            self.notifier_calls.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     fn trip(&self, is_write: bool) -> Result<(), StoreError> {
@@ -62,10 +80,16 @@ impl Faulty {
 #[async_trait]
 impl Table for Faulty {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.by_notifier(is_outbox(key));
         self.trip(false)?;
         self.inner.get(key).await
     }
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.trip(false)?;
+        self.inner.get_many(keys).await
+    }
     async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.by_notifier(writes.iter().all(|write| write.key().is_some_and(|key| is_outbox(&key))));
         self.trip(true)?;
         self.inner.write(writes).await
     }
@@ -74,6 +98,7 @@ impl Table for Faulty {
         self.inner.query(pk, sk_prefix).await
     }
     async fn query_due(&self, due_pk: &str, from: &str, to: &str, limit: usize) -> Result<Vec<Item>, StoreError> {
+        self.by_notifier(true);
         self.trip(false)?;
         self.inner.query_due(due_pk, from, to, limit).await
     }
@@ -112,7 +137,12 @@ async fn faulty_app() -> (TestApp, Arc<Faulty>) {
     let slot: Arc<Mutex<Option<Arc<Faulty>>>> = Arc::default();
     let captured = slot.clone();
     let app = spawn_app_wrapped(LocalOptions::default(), move |inner| {
-        let faulty = Arc::new(Faulty { inner, calls: AtomicUsize::new(0), armed: Mutex::new(None) });
+        let faulty = Arc::new(Faulty {
+            inner,
+            calls: AtomicUsize::new(0),
+            notifier_calls: AtomicUsize::new(0),
+            armed: Mutex::new(None),
+        });
         *captured.lock().unwrap() = Some(faulty.clone());
         faulty
     })
@@ -141,6 +171,7 @@ where
     faulty.count_from_now();
     let clean = request.send(&app).await;
     let calls = faulty.calls();
+    let notifier_calls = faulty.notifier_calls();
     assert!(clean.status < 500, "{name} without faults: {}", clean.text);
 
     let (mut completed, mut refused) = (0, 0);
@@ -170,7 +201,9 @@ where
         }
     }
     println!(
-        "faults {name}: {calls} store calls, {} faults: {completed} completed, {refused} refused unchanged",
+        "faults {name}: {calls} store calls ({} of the request, {notifier_calls} of the local notifier), {} faults: \
+         {completed} completed, {refused} refused unchanged",
+        calls - notifier_calls,
         calls * 3
     );
     (completed, refused)

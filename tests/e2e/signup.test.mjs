@@ -137,13 +137,21 @@ test('a general member signs up, signs in, and becomes a full member by Incheon 
   await page.getByRole('heading', { level: 1, name: '인천시민인증' }).waitFor();
   assert.match(await page.getByRole('region', { name: '개인정보 제3자 제공 동의(인천시민인증)' }).textContent(), /자격여부 확인 후 즉시 파기/);
   assert.match(await page.locator('main').textContent(), /준회원일 경우에만 인증을 통해 정회원으로 등록하시기 바랍니다/);
-  const rrn = page.getByLabel('주민등록번호');
+  // The RRN as 앞 6자리 (shown) and 뒤 7자리 (masked); the verified name is filled in already.
+  const rrnFront = page.getByLabel('주민등록번호 앞 6자리');
+  const rrn = page.getByLabel('주민등록번호 뒤 7자리');
+  assert.equal(await rrnFront.getAttribute('type'), 'text');
   assert.equal(await rrn.getAttribute('type'), 'password');
   assert.equal(await rrn.getAttribute('autocomplete'), 'off');
+  assert.equal(await page.getByLabel('성명').inputValue(), '김하늘');
+  assert.match(await page.locator('.attempts').textContent(), /오늘 남은 인증 시도: 5회/);
 
   // Without the consent, the form says so next to the checkbox.
   await page.getByLabel('성명').fill('김하늘');
-  await rrn.fill('900517-2345678');
+  // The whole number typed into the front goes on into the back.
+  await rrnFront.fill('900517-2345678');
+  assert.equal(await rrnFront.inputValue(), '900517');
+  assert.equal(await rrn.inputValue(), '2345678');
   await page.getByRole('button', { name: '인증하기' }).click();
   const consent = page.getByRole('checkbox', { name: /인천시민 자격 확인 조회를 위하여/ });
   assert.match(await errorNextTo(consent), /동의해야 인증할 수 있습니다/);

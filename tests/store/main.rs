@@ -304,3 +304,33 @@ async fn a_transaction_over_100_writes_or_an_item_over_400_kb_is_refused_whole()
         assert_eq!(table.get(&Key::new("LIMIT#small", "ITEM")).await.unwrap(), None, "{name}: nothing partial");
     }
 }
+
+#[tokio::test]
+async fn a_batch_read_answers_every_key_in_the_order_asked_absent_ones_included() {
+    for (name, table) in stores().await {
+        let stored: Vec<Item> =
+            (0..3).map(|n| item(&format!("BATCH#{n}"), "ITEM", json!({ "n": n, "text": "인천" }))).collect();
+        table.write(stored.iter().cloned().map(|i| put(i, Condition::Absent)).collect()).await.unwrap();
+        let keys = vec![
+            Key::new("BATCH#2", "ITEM"),
+            Key::new("BATCH#9", "ITEM"),
+            Key::new("BATCH#0", "ITEM"),
+            Key::new("BATCH#1", "OTHER"),
+            Key::new("BATCH#1", "ITEM"),
+        ];
+        let read = table.get_many(&keys).await.unwrap();
+        let expected = vec![Some(stored[2].clone()), None, Some(stored[0].clone()), None, Some(stored[1].clone())];
+        assert_eq!(read, expected, "{name}");
+        assert_eq!(table.get_many(&[]).await.unwrap(), Vec::<Option<Item>>::new(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_read_of_more_keys_than_dynamodb_takes_is_refused() {
+    for (name, table) in stores().await {
+        let keys: Vec<Key> =
+            (0..=membership::store::GET_MANY_LIMIT).map(|n| Key::new(format!("MANY#{n}"), "X")).collect();
+        let read = table.get_many(&keys).await;
+        assert!(matches!(read, Err(StoreError::Malformed(_))), "{name}: {read:?}");
+    }
+}

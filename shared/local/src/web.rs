@@ -26,7 +26,7 @@ macro_rules! asset {
 }
 
 /// Every file of the client: the page at `/` (and at `/oauth2/authorize`), the rest under `/web/`.
-pub static ASSETS: [Asset; 14] = [
+pub static ASSETS: [Asset; 16] = [
     asset!("/", HTML, "index.html"),
     // Single sign-on's authorization page (API.md): the same client, which reads the request from
     // its query.
@@ -43,6 +43,8 @@ pub static ASSETS: [Asset; 14] = [
     asset!("/web/account.js", JS, "account.js"),
     asset!("/web/certification.js", JS, "certification.js"),
     asset!("/web/authorize.js", JS, "authorize.js"),
+    asset!("/web/manage.js", JS, "manage.js"),
+    asset!("/web/idle.js", JS, "idle.js"),
 ];
 
 /// The page may run only its own scripts and styles and talk only to this origin; nothing may frame it.

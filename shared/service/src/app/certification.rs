@@ -17,7 +17,7 @@ use super::members::CertificationOutcome;
 use super::sessions::Caller;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
-use crate::records::MemberRecord;
+use crate::records::{MemberChanged, MemberRecord, Refusal, Retry};
 use crate::upstream::dls::DlsAnswer;
 use crate::upstream::residency::ResidencyAnswer;
 use crate::upstream::UpstreamError;
@@ -189,21 +189,23 @@ impl Service {
         kind: Kind,
         outcome: &CertificationOutcome,
         consent: &RecordedConsent,
+        events: &[AuditEvent],
     ) -> Result<MemberRecord, Failure> {
-        for attempt in 0..super::members::MEMBER_WRITE_ATTEMPTS {
+        let mut retry = Retry::new(super::members::MEMBER_WRITE_ATTEMPTS);
+        loop {
+            let attempt = retry.attempt()?;
             member.grade = kind.grade();
-            match self.records.record_certification(&mut member, outcome, consent).await {
+            match self.records.record_certification(&mut member, outcome, consent, events).await {
                 Ok(()) => return Ok(member),
-                Err(crate::store::StoreError::ConditionFailed { .. }) => {
+                Err(Refusal::Refused(MemberChanged)) => {
                     member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                     if !kind.applies_to(member.grade) {
                         return Err(Failure::NotApplicable);
                     }
                 }
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
         }
-        Err(Failure::Unavailable(crate::store::StoreError::Conflict))
     }
 
     /// Checks 4 to 7: the guardian of a child under 14, the daily limit, then `verify` (identity and
@@ -253,21 +255,20 @@ impl Service {
             AuditEvent::new(&member.member_id, "certification.attempted", now).with("method", kind.method());
         match verdict {
             Verdict::Refused(refusal) => {
-                if let Err(error) = self.records.record_consent_answer(&member.member_id, &consent).await {
-                    // Not recorded: answered 503, and a 503 costs no attempt.
-                    let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
-                    return Err(error.into());
-                }
                 let code = match refusal {
                     Failure::NotIncheonResident => "certification.not_incheon_resident",
                     Failure::DlsRejected => "certification.dls_rejected",
                     _ => "certification.identity_mismatch",
                 };
-                let event = AuditEvent::new(&member.member_id, "certification.refused", now)
+                let refused = AuditEvent::new(&member.member_id, "certification.refused", now)
                     .with("method", kind.method())
                     .with("code", code);
-                self.records.audit(attempted).await;
-                self.records.audit(event).await;
+                let events = [attempted, refused];
+                if let Err(error) = self.records.record_consent_answer(&member.member_id, &consent, &events).await {
+                    // Not recorded: answered 503, and a 503 costs no attempt.
+                    let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
+                    return Err(error.into());
+                }
                 Err(refusal)
             }
             Verdict::Certified { reference } => {
@@ -276,26 +277,25 @@ impl Service {
                     certified_at: now,
                     reference: Some(reference),
                 };
-                let member = match self.save_certification(caller.member.clone(), kind, &outcome, &consent).await {
-                    Ok(member) => member,
-                    // A parallel certification raised the grade first. The upstream was asked under
-                    // this consent all the same: it is kept, and the attempt recorded.
-                    Err(refusal @ Failure::NotApplicable) => {
-                        self.records.record_consent_answer(&member.member_id, &consent).await?;
-                        self.records.audit(attempted).await;
-                        return Err(refusal);
-                    }
-                    Err(error) => {
-                        // Not recorded: answered 503, so the attempt does not count either.
-                        let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
-                        return Err(error);
-                    }
-                };
-                self.records.audit(attempted).await;
-                let event = AuditEvent::new(&member.member_id, "certification.succeeded", now)
+                let succeeded = AuditEvent::new(&member.member_id, "certification.succeeded", now)
                     .with("method", kind.method())
-                    .with("grade", format!("{:?}", member.grade).to_lowercase());
-                self.records.audit(event).await;
+                    .with("grade", format!("{:?}", kind.grade()).to_lowercase());
+                let events = [attempted.clone(), succeeded];
+                let member =
+                    match self.save_certification(caller.member.clone(), kind, &outcome, &consent, &events).await {
+                        Ok(member) => member,
+                        // A parallel certification raised the grade first. The upstream was asked under
+                        // this consent all the same: it is kept, and the attempt recorded.
+                        Err(refusal @ Failure::NotApplicable) => {
+                            self.records.record_consent_answer(&member.member_id, &consent, &[attempted]).await?;
+                            return Err(refusal);
+                        }
+                        Err(error) => {
+                            // Not recorded: answered 503, so the attempt does not count either.
+                            let _ = self.records.return_attempt(&member.member_id, &day, expires, now).await;
+                            return Err(error);
+                        }
+                    };
                 Ok(Certified { grade: member.grade, outcome })
             }
         }

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::{Failure, Service};
 use crate::identity::{Outcome, Purpose, RequestKeys, RequestSpec};
 use crate::keys::random_id;
-use crate::records::IdentityRequestRecord;
+use crate::records::{IdentityRequestRecord, Refusal, Transaction};
 use crate::store::{StoreError, Write};
 
 /// What the sealed keys of a request are sealed for (the key derivation's context).
@@ -102,6 +102,10 @@ pub struct CreatedRequest {
     pub enc_data: String,
     pub integrity_value: String,
 }
+
+/// The label of the write marking a result used.
+#[derive(Debug)]
+struct ResultUsed;
 
 /// A result that passed every check and is not yet marked used.
 pub struct FreshResult {
@@ -218,10 +222,9 @@ impl Service {
         if !valid_token_version_id(&form.token_version_id) {
             return Err(Failure::IdentityResultInvalid);
         }
-        let request = self
-            .records
-            .identity_request(&form.token_version_id, now)
-            .await?
+        // The request and whether its result was used, read at once; checked in the contract's order.
+        let (request, used) = self.records.identity_request_and_use(&form.token_version_id, now).await?;
+        let request = request
             .filter(|request| request.purpose == purpose && request.owner.as_deref() == owner)
             .ok_or(Failure::IdentityResultInvalid)?;
         // Keys sealed under a key since replaced cannot be opened: the person verifies again.
@@ -239,7 +242,7 @@ impl Service {
         if result.request_no != request.request_no {
             return Err(Failure::IdentityResultInvalid);
         }
-        if self.records.identity_result_used(&request.token_version_id, now).await? {
+        if used {
             return Err(Failure::IdentityResultReplayed);
         }
         if now > request.expires_at {
@@ -263,9 +266,11 @@ impl Service {
 
     /// Marks the request used on its own: what follows refuses, and the request is spent all the same.
     pub async fn spend(&self, fresh: &FreshResult) -> Result<(), Failure> {
-        match self.records.commit(vec![fresh.marker()]).await {
-            Err(StoreError::ConditionFailed { .. }) => Err(Failure::IdentityResultReplayed),
-            other => Ok(other?),
+        let mut transaction = Transaction::new();
+        transaction.guard(ResultUsed, fresh.marker());
+        match self.records.apply(transaction).await {
+            Err(Refusal::Refused(ResultUsed)) => Err(Failure::IdentityResultReplayed),
+            other => Ok(other.map_err(Refusal::into_store)?),
         }
     }
 

@@ -14,7 +14,11 @@ use super::sessions::Caller;
 use super::{Failure, Service};
 use crate::audit::AuditEvent;
 use crate::notices::{Notice, NoticeParams};
-use crate::records::{ClaimKind, ClaimRecord, ConsentHistoryRecord, Holder, MemberRecord, UpgradeError};
+pub use crate::records::CertificationOutcome;
+use crate::records::{
+    consent_events, ClaimKind, ClaimRecord, ConsentHistoryRecord, Holder, MemberChanged, MemberRecord, Refusal, Retry,
+    Transaction, UpgradeError,
+};
 use crate::store::StoreError;
 
 /// The contact details a member may correct; absent fields stay as they are.
@@ -29,17 +33,6 @@ pub struct ContactChange {
 pub struct MemberView {
     pub member: MemberRecord,
     pub certifications: Vec<CertificationOutcome>,
-}
-
-/// The stored outcome of a non-face-to-face certification: method, time and upstream reference only.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CertificationOutcome {
-    pub method: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub certified_at: OffsetDateTime,
-    #[serde(default)]
-    pub reference: Option<String>,
 }
 
 /// How many times a change to a member is tried while other requests change it first.
@@ -63,7 +56,9 @@ impl Service {
         let mut member = caller.member;
         // Read before writing: once the change is made, nothing is left to fail.
         let certifications = self.records.certifications(&member.member_id).await?;
-        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
+        let mut retry = Retry::new(MEMBER_WRITE_ATTEMPTS);
+        loop {
+            let attempt = retry.attempt()?;
             if let Some(Some(email)) = &email {
                 member.email = email.clone();
             }
@@ -73,12 +68,12 @@ impl Service {
             if let Some(Some(library)) = library {
                 member.home_library = library;
             }
-            match self.records.update_member(&mut member).await {
+            match self.records.update_member(&mut member, &[]).await {
                 Ok(()) => break,
-                Err(StoreError::ConditionFailed { .. }) => {
+                Err(Refusal::Refused(MemberChanged)) => {
                     member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                 }
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
         }
         Ok(MemberView { member, certifications })
@@ -93,47 +88,60 @@ impl Service {
         self.check_password(&caller.member, current).await?;
         let event = AuditEvent::new(&caller.member.member_id, "password.changed", self.clock.now());
         let username = caller.member.username.clone();
-        let changed = self.set_password(caller.member, new, None).await;
-        self.give_back_attempt(username.as_str(), changed).await?;
-        self.records.audit(event).await;
-        Ok(())
+        let changed = self.set_password(caller.member, new, None, &[event]).await;
+        self.give_back_attempt(username.as_str(), changed).await
     }
 
     /// Stores a new password hash and moves the credential epoch, which ends every session.
     /// The sign-in lock is lifted in the same transaction, with `spent` (a recovery's identity
-    /// result) marked used there too when given.
+    /// result) marked used and `events` audited there too.
     pub(crate) async fn set_password(
         &self,
         mut member: MemberRecord,
         password: Password,
         spent: Option<&super::identity::FreshResult>,
+        events: &[AuditEvent],
     ) -> Result<(), Failure> {
+        #[derive(Debug)]
+        enum Guard {
+            Member,
+            ResultUsed,
+        }
         let hash = self.hash_password(password).await?;
-        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
-            member.password_hash = hash.clone();
-            member.credential_epoch += 1;
-            let mut writes = vec![
-                self.records.member_update_write(&mut member)?,
-                self.records.clear_login_write(member.username.as_str()),
-            ];
-            writes.extend(spent.map(|fresh| fresh.marker()));
+        let mut retry = Retry::new(MEMBER_WRITE_ATTEMPTS);
+        loop {
+            let attempt = retry.attempt()?;
             let now = self.clock.now();
-            writes.extend(self.records.notice_writes(
-                &member,
-                Notice::PasswordChanged,
-                NoticeParams::time(now),
-                now,
-            )?);
-            match self.records.commit(writes).await {
+            let saved = self
+                .records
+                .save_versioned(&mut member, |member, read| {
+                    member.password_hash = hash.clone();
+                    member.credential_epoch += 1;
+                    let mut transaction = Transaction::new();
+                    transaction.guard(Guard::Member, self.records.member_put(member, read)?);
+                    if let Some(fresh) = spent {
+                        transaction.guard(Guard::ResultUsed, fresh.marker());
+                    }
+                    transaction.extend([self.records.clear_login_write(member.username.as_str())]);
+                    transaction.extend(self.records.notice_writes(
+                        member,
+                        Notice::PasswordChanged,
+                        NoticeParams::time(now),
+                        now,
+                    )?);
+                    transaction.extend(crate::records::Records::audit_writes(events)?);
+                    Ok(transaction)
+                })
+                .await;
+            match saved {
                 Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { index: Some(0) }) => {
+                Err(Refusal::Refused(Guard::Member)) => {
                     member = self.reload_after_conflict(&member.member_id, attempt, || Failure::MemberNotFound).await?;
                 }
-                Err(StoreError::ConditionFailed { index: Some(2) }) => return Err(Failure::IdentityResultReplayed),
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Refused(Guard::ResultUsed)) => return Err(Failure::IdentityResultReplayed),
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
         }
-        Err(Failure::Unavailable(StoreError::Conflict))
     }
 
     /// After a write whose condition on the member's version failed (another request changed the
@@ -166,26 +174,21 @@ impl Service {
         let recorded: Vec<RecordedConsent> =
             answers.into_iter().map(|answer| RecordedConsent { answer, at: now, channel: channel.clone() }).collect();
         let mut member = caller.member;
-        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
+        let events = consent_events(&member.member_id, &recorded, now);
+        let mut retry = Retry::new(MEMBER_WRITE_ATTEMPTS);
+        loop {
+            let attempt = retry.attempt()?;
             if missing.is_empty() {
                 member.consent_renewed_at = now;
                 member.dormant_recorded_at = None;
             }
-            match self.records.save_member_with_consents(&mut member, &recorded).await {
+            match self.records.save_member_with_consents(&mut member, &recorded, &events).await {
                 Ok(()) => break,
-                // The member's write is the first; with no answers it is the only one (no index).
-                Err(StoreError::ConditionFailed { index: Some(0) | None }) => {
+                Err(Refusal::Refused(MemberChanged)) => {
                     member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                 }
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
-        }
-        for consent in &recorded {
-            let event = AuditEvent::new(&member.member_id, "consent.recorded", now)
-                .with("document", consent.answer.document.as_str())
-                .with("version", consent.answer.version.as_str())
-                .with("agreed", consent.answer.agreed);
-            self.records.audit(event).await;
         }
         if !missing.is_empty() {
             return Err(Failure::ConsentRequired { missing });
@@ -197,14 +200,15 @@ impl Service {
     pub async fn withdraw(&self, caller: Caller) -> Result<(), Failure> {
         let id = caller.member.member_id.clone();
         let now = self.clock.now();
-        match self.records.withdraw_member(&caller.member, now).await {
-            Err(StoreError::ConditionFailed { .. }) => {
+        let events = [AuditEvent::new(&id, "member.withdrawn", now).with("by", "member")];
+        match self.records.withdraw_member(&caller.member, now, &events).await {
+            // Changed meanwhile, or its claim taken over: withdrawn as it is now.
+            Err(Refusal::Refused(MemberChanged) | Refusal::Store(StoreError::ConditionFailed { .. })) => {
                 let member = self.records.member(&id).await?.ok_or(Failure::TokenInvalid)?;
-                self.records.withdraw_member(&member, now).await?;
+                self.records.withdraw_member(&member, now, &events).await.map_err(Refusal::into_store)?;
             }
-            other => other?,
+            other => other.map_err(Refusal::into_store)?,
         }
-        self.records.audit(AuditEvent::new(&id, "member.withdrawn", self.clock.now()).with("by", "member")).await;
         Ok(())
     }
 
@@ -229,7 +233,7 @@ impl Service {
             audit.extend(self.records.audit_events(signup_id).await?);
         }
         audit.extend(self.records.audit_events(&member.member_id).await?);
-        self.records.audit(AuditEvent::new(&member.member_id, "member.exported", self.clock.now())).await;
+        self.records.audit(&[AuditEvent::new(&member.member_id, "member.exported", self.clock.now())]).await;
         Ok(MemberExport { view: self.member_view(member).await?, consents, audit })
     }
 
@@ -259,12 +263,13 @@ impl Service {
             }
         };
         let mut replaces = replaces;
-        for attempt in 0..MEMBER_WRITE_ATTEMPTS {
-            match self.records.upgrade_member(&mut member, &person_key, replaces.clone(), fresh.marker()).await {
-                Ok(()) => {
-                    self.records.audit(AuditEvent::new(&member.member_id, "member.upgraded", now)).await;
-                    return self.member_view(member).await;
-                }
+        let events = [AuditEvent::new(&member.member_id, "member.upgraded", now)];
+        let mut retry = Retry::new(MEMBER_WRITE_ATTEMPTS);
+        loop {
+            let attempt = retry.attempt()?;
+            match self.records.upgrade_member(&mut member, &person_key, replaces.clone(), fresh.marker(), &events).await
+            {
+                Ok(()) => break,
                 Err(UpgradeError::MemberChanged) => {
                     member = self.reload_after_conflict(&member.member_id, attempt, || Failure::TokenInvalid).await?;
                     if member.member_type != MemberType::Child {
@@ -279,14 +284,18 @@ impl Service {
                         self.spend(&fresh).await?;
                         return Err(already_member(Some(claim)));
                     }
-                    Holder::Lapsed { member_id } => replaces = Some(member_id),
-                    Holder::Free => replaces = None,
+                    Holder::Lapsed { member_id } => {
+                        replaces = Some(member_id);
+                    }
+                    Holder::Free => {
+                        replaces = None;
+                    }
                 },
                 Err(UpgradeError::ResultUsed) => return Err(Failure::IdentityResultReplayed),
                 Err(UpgradeError::Store(error)) => return Err(error.into()),
             }
         }
-        Err(Failure::Unavailable(StoreError::Conflict))
+        self.member_view(member).await
     }
 
     /// The upgrade's refusals, in the contract's order: another person, under 14, a person who holds

@@ -92,8 +92,6 @@ pub enum Failure {
     RefreshInvalid,
     #[error("the member is dormant")]
     Dormant,
-    #[error("the member is dormant; a limited token was issued")]
-    SignedInDormant { access_token: String, expires_in: i64 },
     #[error("no matching member")]
     MemberNotFound,
     #[error("not applicable to the member's type or grade")]

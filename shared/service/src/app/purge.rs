@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::audit::AuditEvent;
 use crate::clock::Clock;
+use crate::records::keys::{member_of, Partition};
 use crate::records::Records;
 use crate::store::{Key, StoreError, DUE_SHARDS, DUE_SK};
 
@@ -43,13 +44,23 @@ enum Due {
 }
 
 fn classify(key: &Key) -> Due {
-    let prefix = key.pk.split('#').next().unwrap_or("");
-    match prefix {
-        "SIGNUP" => Due::Signup,
-        "IDREQ" | "LOGIN" | "IDEMPOTENCY" | "SESSION" | "AUDIT" | "OUTBOX" | "OAUTHCODE" | "GRANT" => Due::Transient,
-        "MEMBER" if key.sk == "PROFILE" => Due::Member(key.pk["MEMBER#".len()..].to_owned()),
-        "MEMBER" => Due::Transient,
-        _ => Due::Unknown,
+    match Partition::of(key) {
+        Some(Partition::Signup) => Due::Signup,
+        Some(
+            Partition::IdentityRequest
+            | Partition::Login
+            | Partition::Idempotency
+            | Partition::Session
+            | Partition::Audit
+            | Partition::Outbox
+            | Partition::AuthorizationCode
+            | Partition::Grant,
+        ) => Due::Transient,
+        Some(Partition::Member) => match member_of(key) {
+            Some(id) => Due::Member(id.to_owned()),
+            None => Due::Transient,
+        },
+        Some(Partition::Claim | Partition::Guardian | Partition::Purge) | None => Due::Unknown,
     }
 }
 
@@ -124,14 +135,16 @@ impl Purge {
         // Renewed since the index entry was read, or acted on already: its entry has moved on.
         let Some((at, milestone)) = member.passed_milestone(now) else { return Ok(()) };
         let result = match standing(member.consent_renewed_at, now) {
-            Standing::Withdrawn => match self.records.withdraw_member(&member, now).await {
-                Ok(()) => {
-                    counts.withdrawn += 1;
-                    self.records.audit(AuditEvent::new(member_id, "member.withdrawn", now).with("by", "purge")).await;
-                    Ok(())
+            Standing::Withdrawn => {
+                let events = [AuditEvent::new(member_id, "member.withdrawn", now).with("by", "purge")];
+                match self.records.withdraw_member(&member, now, &events).await {
+                    Ok(()) => {
+                        counts.withdrawn += 1;
+                        Ok(())
+                    }
+                    Err(refusal) => Err(refusal.into_store()),
                 }
-                Err(error) => Err(error),
-            },
+            }
             Standing::Dormant if member.dormant_recorded_at.is_none() => {
                 self.records.record_dormancy(&mut member, at, milestone, now).await.map(|()| counts.made_dormant += 1)
             }

@@ -36,9 +36,9 @@ impl Service {
             return Err(Failure::MemberNotFound);
         }
         let now = self.clock.now();
-        for account in &accounts {
-            self.records.audit(AuditEvent::new(&account.member_id, "username.recovered", now)).await;
-        }
+        let events: Vec<AuditEvent> =
+            accounts.iter().map(|account| AuditEvent::new(&account.member_id, "username.recovered", now)).collect();
+        self.records.audit(&events).await;
         Ok(accounts)
     }
 
@@ -61,8 +61,6 @@ impl Service {
             return Err(Failure::MemberNotFound);
         };
         let event = AuditEvent::new(&account.member_id, "password.reset", self.clock.now());
-        self.set_password(account, password, Some(&fresh)).await?;
-        self.records.audit(event).await;
-        Ok(())
+        self.set_password(account, password, Some(&fresh), &[event]).await
     }
 }

@@ -10,12 +10,15 @@ use super::{Failure, Service};
 use crate::audit::AuditEvent;
 use crate::keys::{hex, random_id, token_hash};
 use crate::passwords::DECOY_HASH;
-use crate::records::{MemberRecord, SessionRecord, LOCKOUT_WINDOW};
+use crate::records::{LoginFailures, MemberRecord, Refusal, Retry, SessionChanged, SessionRecord, LOCKOUT_WINDOW};
 use crate::store::StoreError;
 use crate::tokens::{
     issue_access, new_refresh, verify_access, AccessClaims, PresentedRefresh, Scope, ACCESS_LIFETIME, REFRESH_LIFETIME,
     SESSION_LIFETIME,
 };
+
+/// How many times a session's revocation is tried while other requests change the session first.
+const SESSION_WRITE_ATTEMPTS: usize = 3;
 
 /// The 5th failure within the window still answers 401; from then on the username is locked.
 pub const LOCKOUT_AFTER: u32 = 5;
@@ -25,6 +28,13 @@ pub struct Tokens {
     pub expires_in: i64,
     pub refresh_token: String,
     pub refresh_expires_in: i64,
+}
+
+/// How a sign-in went: a member signs in with both tokens; a dormant member gets a limited access
+/// token only, good for renewing consent (API.md answers it 403 `member.dormant`, token included).
+pub enum SignIn {
+    Member(Tokens),
+    Dormant { access_token: String, expires_in: i64 },
 }
 
 /// Who a request's access token speaks for.
@@ -66,18 +76,24 @@ impl Service {
     /// Takes one of the username's attempts in the current window before any password is checked: it
     /// counts as a failure until a success resets the count, so guesses sent all at once cannot
     /// outrun the lockout. Fails with `auth.locked` once the window's failures are used up.
-    pub(crate) async fn take_attempt(&self, username: &str, now: OffsetDateTime) -> Result<(), Failure> {
+    /// `read` is the count as the caller read it.
+    pub(crate) async fn take_attempt(
+        &self,
+        username: &str,
+        read: Option<LoginFailures>,
+        now: OffsetDateTime,
+    ) -> Result<(), Failure> {
         let locked = |window_start: OffsetDateTime| {
             let seconds = (window_start + LOCKOUT_WINDOW - now).whole_seconds().max(1) as u64;
             Failure::Locked { retry_after_seconds: seconds }
         };
         // A locked username is answered from a read, without counting further.
-        if let Some(failures) = self.records.login_failures(username, now).await? {
+        if let Some(failures) = &read {
             if failures.count >= LOCKOUT_AFTER && now < failures.window_start + LOCKOUT_WINDOW {
                 return Err(locked(failures.window_start));
             }
         }
-        let failures = match self.records.record_login_failure(username, now).await {
+        let failures = match self.records.record_login_failure(username, read, now).await {
             Ok(failures) => failures,
             // The count moved under every retry: as many other attempts were counted meanwhile,
             // so guesses are arriving at once and the lock has most likely been reached.
@@ -107,7 +123,8 @@ impl Service {
     /// Checks a member's password; the attempt counts toward the username's lockout.
     pub(crate) async fn check_password(&self, member: &MemberRecord, password: Password) -> Result<(), Failure> {
         let now = self.clock.now();
-        self.take_attempt(member.username.as_str(), now).await?;
+        let read = self.records.login_failures(member.username.as_str(), now).await?;
+        self.take_attempt(member.username.as_str(), read, now).await?;
         let verified = self.verify_password(password, member.password_hash.clone()).await;
         match self.give_back_attempt(member.username.as_str(), verified).await? {
             true => Ok(()),
@@ -117,24 +134,29 @@ impl Service {
 
     /// `POST /v1/sessions`. An unknown username does exactly the hashing work of a wrong password
     /// and gets the same answer; a withdrawn member is unknown.
-    pub async fn sign_in(&self, username: &str, password: Password) -> Result<Tokens, Failure> {
+    pub async fn sign_in(&self, username: &str, password: Password) -> Result<SignIn, Failure> {
         let now = self.clock.now();
         let name = lockout_name(username);
-        self.take_attempt(&name, now).await?;
-        let result = self.sign_in_counted(&name, username, password, now).await;
+        let username = Username::parse(username).ok();
+        // The failure count and the username's claim, read at once.
+        let (failures, claim) =
+            self.records.failures_and_claim(&name, username.as_ref().map(Username::as_str), now).await?;
+        self.take_attempt(&name, failures, now).await?;
+        let member_id = claim.filter(|claim| !claim.retired).map(|claim| claim.member_id);
+        let result = self.sign_in_counted(&name, member_id, password, now).await;
         self.give_back_attempt(&name, result).await
     }
 
     async fn sign_in_counted(
         &self,
         name: &str,
-        username: &str,
+        member_id: Option<String>,
         password: Password,
         now: OffsetDateTime,
-    ) -> Result<Tokens, Failure> {
-        let member = match Username::parse(username) {
-            Ok(username) => self.records.member_by_username(username.as_str(), now).await?,
-            Err(_) => None,
+    ) -> Result<SignIn, Failure> {
+        let member = match member_id {
+            Some(id) => self.records.member(&id).await?,
+            None => None,
         }
         .filter(|m| standing(m.consent_renewed_at, now) != Standing::Withdrawn);
         let phc = member.as_ref().map_or_else(|| DECOY_HASH.to_owned(), |m| m.password_hash.clone());
@@ -143,7 +165,7 @@ impl Service {
             Some(member) if matches => member,
             other => {
                 if let Some(member) = other {
-                    self.records.audit(AuditEvent::new(&member.member_id, "signin.failed", now)).await;
+                    self.records.audit(&[AuditEvent::new(&member.member_id, "signin.failed", now)]).await;
                 }
                 return Err(Failure::InvalidCredentials);
             }
@@ -158,19 +180,18 @@ impl Service {
         });
         // The answer is made before anything is written: nothing stored stays without its tokens.
         let answer = match refresh_token {
-            Some(refresh_token) => Ok(self.tokens(&member, &session, refresh_token, now)?),
-            None => {
-                let access_token = self.access_token(&member, &session, now)?;
-                Err(Failure::SignedInDormant { access_token, expires_in: ACCESS_LIFETIME.whole_seconds() })
-            }
+            Some(refresh_token) => SignIn::Member(self.tokens(&member, &session, refresh_token, now)?),
+            None => SignIn::Dormant {
+                access_token: self.access_token(&member, &session, now)?,
+                expires_in: ACCESS_LIFETIME.whole_seconds(),
+            },
         };
-        // The session and the end of the failure count (this attempt's included), at once.
-        let writes = vec![self.records.session_create_write(&session)?, self.records.clear_login_write(name)];
-        self.records.commit(writes).await?;
-        self.records.audit(AuditEvent::new(&member.member_id, "signin.succeeded", now)).await;
+        // The session, the end of the failure count (this attempt's included) and the audit event, at once.
+        let event = AuditEvent::new(&member.member_id, "signin.succeeded", now);
+        self.records.start_session(&session, name, &[event]).await?;
         // The language notices are written in: the one this sign-in asked for (best effort).
         self.remember_language(member).await;
-        answer
+        Ok(answer)
     }
 
     fn access_token(
@@ -247,32 +268,33 @@ impl Service {
         match self.records.update_session(&mut session).await {
             Ok(()) => Ok(tokens),
             // Another request rotated this token first: the token was presented twice.
-            Err(StoreError::ConditionFailed { .. }) => {
+            Err(Refusal::Refused(SessionChanged)) => {
                 if let Some(mut latest) = self.records.session(&presented.session_id, now).await? {
                     self.revoke(&mut latest).await?;
                 }
                 Err(Failure::RefreshInvalid)
             }
-            Err(error) => Err(error.into()),
+            Err(Refusal::Store(error)) => Err(error.into()),
         }
     }
 
     async fn revoke(&self, session: &mut SessionRecord) -> Result<(), Failure> {
-        for _ in 0..3 {
+        let mut retry = Retry::new(SESSION_WRITE_ATTEMPTS);
+        loop {
+            retry.attempt()?;
             session.revoked = true;
             match self.records.update_session(session).await {
                 Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { .. }) => {
+                Err(Refusal::Refused(SessionChanged)) => {
                     let now = self.clock.now();
                     match self.records.session(&session.session_id, now).await? {
                         Some(latest) => *session = latest,
                         None => return Ok(()),
                     }
                 }
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
         }
-        Err(Failure::Unavailable(StoreError::Conflict))
     }
 
     /// `DELETE /v1/sessions/current`: the session, its refresh token and its access tokens end.
@@ -287,8 +309,8 @@ impl Service {
     pub async fn authenticate(&self, token: &str, dormant_allowed: bool) -> Result<Caller, Failure> {
         let now = self.clock.now();
         let claims = verify_access(&self.keys.current().token_signing, token, now).ok_or(Failure::TokenInvalid)?;
-        let (member, session) = tokio::join!(self.records.member(&claims.sub), self.records.session(&claims.sid, now));
-        let (member, session) = (member?.ok_or(Failure::TokenInvalid)?, session?.ok_or(Failure::TokenInvalid)?);
+        let (member, session) = self.records.member_and_session(&claims.sub, &claims.sid, now).await?;
+        let (member, session) = (member.ok_or(Failure::TokenInvalid)?, session.ok_or(Failure::TokenInvalid)?);
         if session.revoked || session.member_id != member.member_id || claims.ep != member.credential_epoch {
             return Err(Failure::TokenInvalid);
         }
@@ -317,7 +339,7 @@ impl Service {
         if member.language != language {
             let before = member.clone();
             member.language = language;
-            if let Err(error) = self.records.update_member(&mut member).await {
+            if let Err(error) = self.records.update_member(&mut member, &[]).await {
                 tracing::warn!(error = %error, "notice language not kept");
                 return before;
             }

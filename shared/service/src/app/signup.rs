@@ -9,7 +9,9 @@ use membership_domain::library::Library;
 use membership_domain::loan_card::LoanCardNumber;
 use membership_domain::member::{Grade, MemberType};
 use membership_domain::password::Password;
-use membership_domain::signup::{check_child_age, role_for, Channel, Role, SignupSession, SignupStep, VerifiedPerson};
+use membership_domain::signup::{
+    check_child_age, role_for, Channel, RecordedConsent, Role, SignupSession, SignupStep, VerifiedPerson,
+};
 use membership_domain::username::Username;
 use membership_domain::validation::FieldErrors;
 use membership_domain::FieldError;
@@ -22,7 +24,10 @@ use super::{Failure, Service};
 use crate::audit::AuditEvent;
 use crate::identity::Purpose;
 use crate::keys::{random_id, random_token, token_hash, token_matches};
-use crate::records::{ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, Holder, MemberRecord, NewMember};
+use crate::records::{
+    consent_events, ClaimKind, ClaimRef, CreateMemberError, GuardianRecord, Holder, MemberRecord, NewMember, Records,
+    Refusal, Retry, SignupChanged, Transaction,
+};
 use crate::store::StoreError;
 
 pub struct StartedSignup {
@@ -77,10 +82,9 @@ impl Service {
         let id = random_id();
         let token = format!("{id}.{}", random_token());
         let session = SignupSession::start(id, token_hash(&token), member_type, self.clock.now());
-        self.records.create_signup(&session).await?;
         let event =
             AuditEvent::new(&session.id, "signup.started", session.created_at).with("memberType", member_type.as_str());
-        self.records.audit(event).await;
+        self.records.create_signup(&session, &[event]).await?;
         Ok(StartedSignup { session, token })
     }
 
@@ -123,31 +127,30 @@ impl Service {
         // Another consent request recorded first: its answers are kept and these added on top (the
         // session reread says whether this step is still open).
         let now = self.clock.now();
-        let mut attempt = 0;
+        let recorded: Vec<RecordedConsent> = answers
+            .iter()
+            .map(|answer| RecordedConsent { answer: answer.clone(), at: now, channel: channel.clone() })
+            .collect();
+        let events = consent_events(id, &recorded, now);
+        let mut retry = Retry::new(STEP_ATTEMPTS);
         let complete = loop {
+            retry.attempt()?;
             let complete = session
                 .record_consents(answers.clone(), now, channel.clone())
                 .map_err(|_| Failure::Validation(vec![FieldError::new("/consents", "limit_reached")]))?;
-            match self.records.update_signup(&mut session).await {
+            match self.records.update_signup(&mut session, &events).await {
                 Ok(()) => break complete,
-                Err(StoreError::ConditionFailed { .. }) if attempt + 1 < STEP_ATTEMPTS => {
-                    attempt += 1;
-                    session = self.open_signup(id, token, SignupStep::Consent).await?;
+                Err(Refusal::Refused(SignupChanged)) => {
+                    // The session reread says whether this step is still open; the last attempt
+                    // answers 503 if it is.
+                    let reread = self.open_signup(id, token, SignupStep::Consent).await?;
+                    if !retry.exhausted() {
+                        session = reread;
+                    }
                 }
-                Err(StoreError::ConditionFailed { .. }) => {
-                    self.open_signup(id, token, SignupStep::Consent).await?;
-                    return Err(Failure::Unavailable(StoreError::Conflict));
-                }
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
         };
-        for answer in &answers {
-            let event = AuditEvent::new(id, "consent.recorded", now)
-                .with("document", answer.document.as_str())
-                .with("version", answer.version.as_str())
-                .with("agreed", answer.agreed);
-            self.records.audit(event).await;
-        }
         if !complete {
             let recorded: Vec<_> = session.consents.iter().map(|c| c.answer.clone()).collect();
             return Err(Failure::ConsentRequired { missing: missing_required(ConsentStep::Signup, &recorded) });
@@ -180,28 +183,34 @@ impl Service {
         };
         let person = VerifiedPerson { name: identity.name.clone(), birth_date: identity.birth_date, role, claim_key };
         session.accept_identity(person.clone());
-        let step = self.records.signup_update_write(&mut session)?;
-        match self.records.commit(vec![fresh.marker(), step]).await {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed { index: Some(0) }) => return Err(Failure::IdentityResultReplayed),
-            Err(StoreError::ConditionFailed { .. }) => {
-                return Err(self
-                    .open_signup(id, token, SignupStep::Identity)
-                    .await
-                    .err()
-                    .unwrap_or(Failure::SignupNotFound))
-            }
-            Err(error) => return Err(error.into()),
-        }
         let role_name = if role == Role::Applicant { "self" } else { "guardian" };
-        self.records
-            .audit(
-                AuditEvent::new(id, "identity.verified", now)
-                    .with("method", fresh.identity.method.as_str())
-                    .with("role", role_name),
-            )
+        let event = AuditEvent::new(id, "identity.verified", now)
+            .with("method", fresh.identity.method.as_str())
+            .with("role", role_name);
+        #[derive(Debug)]
+        enum Guard {
+            ResultUsed,
+            Signup,
+        }
+        let saved = self
+            .records
+            .save_versioned(&mut session, |session, read| {
+                let mut transaction = Transaction::new();
+                transaction
+                    .guard(Guard::ResultUsed, fresh.marker())
+                    .guard(Guard::Signup, self.records.signup_put(session, read)?)
+                    .extend([Records::audit_write(&event)?]);
+                Ok(transaction)
+            })
             .await;
-        Ok(person)
+        match saved {
+            Ok(()) => Ok(person),
+            Err(Refusal::Refused(Guard::ResultUsed)) => Err(Failure::IdentityResultReplayed),
+            Err(Refusal::Refused(Guard::Signup)) => {
+                Err(self.open_signup(id, token, SignupStep::Identity).await.err().unwrap_or(Failure::SignupNotFound))
+            }
+            Err(Refusal::Store(error)) => Err(error.into()),
+        }
     }
 
     /// 정보입력: the body's rules, then the same person or child already a member, then the username.
@@ -267,14 +276,13 @@ impl Service {
             signup_id: session.id.clone(),
             signup_version: session.version,
         };
+        let event = AuditEvent::new(&new.member.member_id, "member.created", now)
+            .with("signupId", id)
+            .with("memberType", new.member.member_type.as_str());
         for attempt in 1..=CREATE_ATTEMPTS {
-            match self.records.create_member(&new).await {
+            match self.records.create_member(&new, std::slice::from_ref(&event)).await {
                 Ok(()) => {
                     let member = new.member;
-                    let event = AuditEvent::new(&member.member_id, "member.created", now)
-                        .with("signupId", id)
-                        .with("memberType", member.member_type.as_str());
-                    self.records.audit(event).await;
                     return Ok(CreatedMember {
                         member_id: member.member_id,
                         username: member.username,

@@ -20,7 +20,7 @@ use time::{Duration, OffsetDateTime};
 use super::sessions::Caller;
 use super::{Failure, Service};
 use crate::keys::{random_id, random_token, token_hash, token_matches};
-use crate::records::{AuthorizationCodeRecord, GrantRecord, MemberRecord};
+use crate::records::{AuthorizationCodeRecord, GrantRecord, MemberRecord, Refusal, SessionChanged};
 use crate::sso::clients::{Client, ClientType, Entitlement};
 use crate::sso::signing::{sign_jwt, verified_payload, PublicJwk, SigningError};
 use crate::store::StoreError;
@@ -561,8 +561,8 @@ impl Service {
             session.revoked = true;
             match self.records.update_session(&mut session).await {
                 Ok(()) => return Ok(()),
-                Err(StoreError::ConditionFailed { .. }) => continue,
-                Err(error) => return Err(error.into()),
+                Err(Refusal::Refused(SessionChanged)) => continue,
+                Err(Refusal::Store(error)) => return Err(error.into()),
             }
         }
         Err(Failure::Unavailable(StoreError::Conflict))

@@ -16,8 +16,9 @@ use time::OffsetDateTime;
 
 use super::extract::{bearer, ApiJson, ClientChannel, ConsentBody};
 use super::identity::IdentityBody;
+use super::problem::Problem;
 use crate::app::members::{ContactChange, MemberView};
-use crate::app::sessions::{Caller, Tokens};
+use crate::app::sessions::{Caller, SignIn, Tokens};
 use crate::app::{Failure, Service};
 use crate::records::MemberRecord;
 
@@ -117,8 +118,14 @@ pub async fn sign_in(
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<impl IntoResponse, Failure> {
     let password = Password::presented(body.password.expose_secret());
-    let tokens = service.sign_in(&body.username, password).await?;
-    Ok(Json(tokens_body(tokens)))
+    Ok(match service.sign_in(&body.username, password).await? {
+        SignIn::Member(tokens) => Json(tokens_body(tokens)).into_response(),
+        SignIn::Dormant { access_token, expires_in } => Problem::new(StatusCode::FORBIDDEN, "member.dormant")
+            .with("accessToken", access_token)
+            .with("tokenType", "Bearer")
+            .with("expiresIn", expires_in)
+            .into_response(),
+    })
 }
 
 #[derive(Deserialize)]

@@ -141,10 +141,6 @@ impl From<Failure> for Problem {
             Failure::TokenInvalid => Problem::new(S::UNAUTHORIZED, "auth.token_invalid"),
             Failure::RefreshInvalid => Problem::new(S::UNAUTHORIZED, "auth.refresh_invalid"),
             Failure::Dormant => Problem::new(S::FORBIDDEN, "member.dormant"),
-            Failure::SignedInDormant { access_token, expires_in } => Problem::new(S::FORBIDDEN, "member.dormant")
-                .with("accessToken", access_token)
-                .with("tokenType", "Bearer")
-                .with("expiresIn", expires_in),
             Failure::MemberNotFound => Problem::new(S::NOT_FOUND, "member.not_found"),
             Failure::NotApplicable => Problem::new(S::CONFLICT, "certification.not_applicable"),
             Failure::IdentityMismatch => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.identity_mismatch"),

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{item_of, record_of, Records};
+use super::keys::{item_of, record_of};
+use super::Records;
 use crate::store::{Condition, Key, StoreError, Write};
 
 /// How long a code's record outlives the code: a code presented again a little after its 60 s is

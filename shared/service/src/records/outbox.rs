@@ -6,9 +6,10 @@
 
 use membership_domain::member::{consent_renewal_due, withdrawal_due};
 
-use super::{due_sort_key, epoch, item_of, record_of, MemberRecord, Records};
+use super::keys::{due_sort_key, epoch, item_of, outbox_key, record_of, shard};
+use super::{MemberRecord, Records, Refusal, Transaction};
 use crate::notices::{Notice, NoticeChannel, NoticeLanguage, NoticeParams};
-use crate::store::{Condition, Item, Key, StoreError, Write, DUE_PK, DUE_SHARDS, DUE_SK};
+use crate::store::{Condition, Item, Key, StoreError, Write, DUE_PK, DUE_SK};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -62,10 +63,6 @@ pub fn outbox_item_of(message: &OutboxMessage) -> Result<Item, StoreError> {
     outbox_item(message)
 }
 
-fn outbox_key(message_id: &str) -> Key {
-    Key::new(format!("OUTBOX#{message_id}"), "MESSAGE")
-}
-
 /// The outbox item, in the index where its status puts it.
 fn outbox_item(message: &OutboxMessage) -> Result<Item, StoreError> {
     let key = outbox_key(&message.message_id);
@@ -73,8 +70,7 @@ fn outbox_item(message: &OutboxMessage) -> Result<Item, StoreError> {
     let (due_pk, due_sk) = match message.status {
         OutboxStatus::Parked => (PARKED_PK.to_owned(), due_sort_key(epoch(message.created_at), &key)),
         OutboxStatus::Pending | OutboxStatus::Sending => {
-            let shard = message.message_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-                % DUE_SHARDS;
+            let shard = shard(message.message_id.bytes());
             (format!("SEND#{shard}"), due_sort_key(epoch(message.next_attempt_at), &key))
         }
     };
@@ -202,63 +198,18 @@ impl Records {
     /// Saves a changed message if nobody changed it since `message.version`: a claim by one
     /// notifier shuts out every other.
     pub async fn save_outbox_message(&self, message: &mut OutboxMessage) -> Result<(), StoreError> {
-        let expected = message.version;
-        message.version += 1;
-        let item = outbox_item(message)?;
-        let result = self.table.write(vec![Write::Put { item, condition: Condition::Version(expected) }]).await;
-        if result.is_err() {
-            message.version = expected;
-        }
-        result
+        self.save_versioned(message, |message, read| {
+            let mut transaction = Transaction::new();
+            transaction.guard((), Write::Put { item: outbox_item(message)?, condition: read });
+            Ok(transaction)
+        })
+        .await
+        .map_err(Refusal::into_store)
     }
 
     /// A sent message goes, address and all, if it is still the claim that sent it.
     pub async fn delete_outbox_message(&self, message: &OutboxMessage) -> Result<(), StoreError> {
         let key = outbox_key(&message.message_id);
         self.table.write(vec![Write::Delete { key, condition: Condition::Version(message.version) }]).await
-    }
-
-    /// Records that the purge acted on a milestone before dormancy (a renewal reminder): the member
-    /// moves on to its next milestone, with the notice, at once.
-    pub async fn record_milestone_notice(
-        &self,
-        member: &mut MemberRecord,
-        at: OffsetDateTime,
-        milestone: Milestone,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.pass_milestone(member, at, milestone, now, false).await
-    }
-
-    /// The member moved on past the milestone at `at` with its notice, and, when it is the one
-    /// where dormancy is recorded, the dormancy and its audit event, in one transaction.
-    pub(super) async fn pass_milestone(
-        &self,
-        member: &mut MemberRecord,
-        at: OffsetDateTime,
-        milestone: Milestone,
-        now: OffsetDateTime,
-        dormant: bool,
-    ) -> Result<(), StoreError> {
-        let before = member.clone();
-        if dormant {
-            member.dormant_recorded_at = Some(now);
-        }
-        member.last_milestone_at = Some(at);
-        let (notice, params) = member.milestone_notice(milestone);
-        let mut writes = vec![self.member_update_write(member)?];
-        if dormant {
-            let event = crate::audit::AuditEvent::new(&member.member_id, "member.dormant", now);
-            writes.push(Write::Put {
-                item: item_of(&super::audit_key(&event), &event, Some(now + crate::audit::AUDIT_RETENTION))?,
-                condition: Condition::Always,
-            });
-        }
-        writes.extend(self.notice_writes(member, notice, params, now)?);
-        let result = self.table.write(writes).await;
-        if result.is_err() {
-            *member = before;
-        }
-        result
     }
 }

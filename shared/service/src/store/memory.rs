@@ -80,6 +80,14 @@ impl Table for MemoryTable {
         Ok(self.lock().get(key).cloned())
     }
 
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        if keys.len() > super::GET_MANY_LIMIT {
+            return Err(StoreError::Malformed(format!("{} keys in one batch read", keys.len())));
+        }
+        let items = self.lock();
+        Ok(keys.iter().map(|key| items.get(key).cloned()).collect())
+    }
+
     async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         check_limits(&writes)?;
         let mut items = self.lock();

@@ -22,6 +22,8 @@ pub const DUE_INDEX: &str = "due";
 pub const DUE_PK: &str = "duePk";
 pub const DUE_SK: &str = "dueSk";
 pub const DUE_SHARDS: u32 = 8;
+/// DynamoDB's limit of keys in one `BatchGetItem`.
+pub const GET_MANY_LIMIT: usize = 100;
 /// Optimistic-concurrency counter of records that are updated in place.
 pub const VERSION: &str = "version";
 
@@ -130,6 +132,16 @@ pub enum StoreError {
 pub trait Table: Send + Sync + 'static {
     /// The item at `key` as stored, expired or not (the caller decides what expiry means).
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+
+    /// The items at `keys` (at most `GET_MANY_LIMIT`, no key twice), as `get` reads them, in the
+    /// order of `keys`: one round trip (`BatchGetItem`, strongly consistent) where the store has one.
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut items = Vec::with_capacity(keys.len());
+        for key in keys {
+            items.push(self.get(key).await?);
+        }
+        Ok(items)
+    }
 
     /// Applies every write or none; a single write is a plain conditional put or delete.
     async fn write(&self, writes: Vec<Write>) -> Result<(), StoreError>;

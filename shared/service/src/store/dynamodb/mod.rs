@@ -1,13 +1,15 @@
 //! The `Table` port on Amazon DynamoDB: conditional puts and deletes, `TransactWriteItems` for
 //! all-or-nothing writes, strongly consistent reads. Items are mapped with serde_dynamo.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
 mod wire;
@@ -243,6 +245,40 @@ impl Table for DynamoTable {
             .await
             .map_err(unavailable)?;
         output.item.map(item_from).transpose()
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        if keys.len() > super::GET_MANY_LIMIT {
+            return Err(StoreError::Malformed(format!("{} keys in one batch read", keys.len())));
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: HashMap<Key, Item> = HashMap::with_capacity(keys.len());
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys.iter().map(key_attributes).collect()))
+            .consistent_read(true)
+            .build()
+            .map_err(built)?;
+        // DynamoDB may leave keys unprocessed (throttling, 16 MB): asked again, with a back-off.
+        for attempt in 0..=8u32 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(6))).await;
+            }
+            let output =
+                self.client.batch_get_item().request_items(&self.name, pending).send().await.map_err(unavailable)?;
+            for attributes in output.responses.and_then(|mut tables| tables.remove(&self.name)).unwrap_or_default() {
+                let item = item_from(attributes)?;
+                if let Some(key) = item.key() {
+                    found.insert(key, item);
+                }
+            }
+            match output.unprocessed_keys.and_then(|mut left| left.remove(&self.name)) {
+                Some(left) if !left.keys.is_empty() => pending = left,
+                _ => return Ok(keys.iter().map(|key| found.remove(key)).collect()),
+            }
+        }
+        Err(StoreError::Unavailable("batch reads left unprocessed".into()))
     }
 
     async fn write(&self, mut writes: Vec<Write>) -> Result<(), StoreError> {
