@@ -7,12 +7,9 @@
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-  ARTIFACTS,
   BASE_URL,
   DESKTOP,
   api,
@@ -71,11 +68,9 @@ async function landedAt(page, client) {
   return { at: `${url.origin}${url.pathname}`, query };
 }
 
-/** Screenshots and the axe scan; the authorization page's screens have no violation of any severity. */
+/** Screenshots and the axe scan at 360 px and desktop width: `capture` fails on any violation, whatever its impact. */
 async function captureClean(page, name) {
   await capture(page, name);
-  const { counts, violations } = JSON.parse(readFileSync(join(ARTIFACTS, 'axe', `${name}.json`), 'utf8'));
-  assert.deepEqual(counts, { critical: 0, serious: 0, moderate: 0, minor: 0 }, `axe on ${name}: ${JSON.stringify(violations)}`);
 }
 
 async function clientName(clientId) {
@@ -232,7 +227,9 @@ test('an associate member at the e-library is led through 비대면자격확인�
   await page.getByRole('link', { name: '인천시민인증' }).click();
   await page.getByRole('heading', { level: 1, name: '인천시민인증' }).waitFor();
   await page.getByLabel('성명').fill(person.name);
-  await page.getByLabel('주민등록번호').fill(person.rrn);
+  const [front, back] = person.rrn.split('-');
+  await page.getByLabel('주민등록번호 앞 6자리').fill(front);
+  await page.getByLabel('주민등록번호 뒤 7자리').fill(back);
   await page.getByRole('checkbox', { name: /인천시민 자격 확인 조회를 위하여/ }).check();
   await page.getByRole('button', { name: '인증하기' }).click();
   await page.getByRole('heading', { level: 2, name: '인증이 완료되었습니다' }).waitFor();
