@@ -26,7 +26,7 @@ macro_rules! asset {
 }
 
 /// Every file of the client: the page at `/` (and at `/oauth2/authorize`), the rest under `/web/`.
-pub static ASSETS: [Asset; 15] = [
+pub static ASSETS: [Asset; 16] = [
     asset!("/", HTML, "index.html"),
     // Single sign-on's authorization page (API.md): the same client, which reads the request from
     // its query.
@@ -42,6 +42,7 @@ pub static ASSETS: [Asset; 15] = [
     asset!("/web/signup.js", JS, "signup.js"),
     asset!("/web/account.js", JS, "account.js"),
     asset!("/web/certification.js", JS, "certification.js"),
+    asset!("/web/authorize.js", JS, "authorize.js"),
     asset!("/web/manage.js", JS, "manage.js"),
     asset!("/web/idle.js", JS, "idle.js"),
 ];
