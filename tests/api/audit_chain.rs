@@ -89,7 +89,7 @@ async fn a_deleted_audit_item_is_named() {
     let app = spawn_app().await;
     let chain = Chain::of_a_member(&app).await;
     let events = chain.events().await;
-        chain.table.delete_batch(vec![Key::new(format!("AUDIT#{}", chain.subject), sk(&events[0]))]).await.unwrap();
+    chain.table.delete_batch(vec![Key::new(format!("AUDIT#{}", chain.subject), sk(&events[0]))]).await.unwrap();
     let broken = chain.verify(&app).await.expect_err("the deletion of the first event is detected");
     assert_eq!(broken.at, sk(&events[1]), "{broken}");
 }

@@ -54,11 +54,25 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-fn link_mac(key: &SecretKey, sk: &str, seq: u64, prev_mac: &str, prev_at: Option<OffsetDateTime>, event: &AuditEvent) -> Result<String, StoreError> {
+fn link_mac(
+    key: &SecretKey,
+    sk: &str,
+    seq: u64,
+    prev_mac: &str,
+    prev_at: Option<OffsetDateTime>,
+    event: &AuditEvent,
+) -> Result<String, StoreError> {
     // The event's canonical content: its serde form, whose details map keeps sorted keys.
     let content = serde_json::to_vec(event).map_err(|e| StoreError::Malformed(e.to_string()))?;
     let prev_at = prev_at.map(|at| epoch(at).to_string()).unwrap_or_default();
-    Ok(hex(&key.hmac(&[b"audit-link", sk.as_bytes(), seq.to_string().as_bytes(), prev_mac.as_bytes(), prev_at.as_bytes(), &content])))
+    Ok(hex(&key.hmac(&[
+        b"audit-link",
+        sk.as_bytes(),
+        seq.to_string().as_bytes(),
+        prev_mac.as_bytes(),
+        prev_at.as_bytes(),
+        &content,
+    ])))
 }
 
 fn sort_key(item: &Item) -> String {
@@ -96,7 +110,9 @@ impl Records {
                 let mac = link_mac(key, &sk, seq, &head.mac, prev_at, &event)?;
                 let link = Link { seq, prev_mac: head.mac.clone(), prev_at, mac: mac.clone() };
                 let mut sealed_item = item.clone();
-                if let serde_json::Value::Object(fields) = serde_json::to_value(&link).map_err(|e| StoreError::Malformed(e.to_string()))? {
+                if let serde_json::Value::Object(fields) =
+                    serde_json::to_value(&link).map_err(|e| StoreError::Malformed(e.to_string()))?
+                {
                     sealed_item.0.extend(fields);
                 }
                 writes.push(Write::Put { item: sealed_item, condition: Condition::Always });
@@ -123,8 +139,10 @@ impl Records {
         now: OffsetDateTime,
     ) -> Result<Result<u64, BrokenLink>, StoreError> {
         let (head_item, items) = self.chain_items(subject).await?;
-        let broken = |at: &str, reason: &str| {
-            BrokenLink { subject: subject.to_owned(), at: at.to_owned(), reason: reason.to_owned() }
+        let broken = |at: &str, reason: &str| BrokenLink {
+            subject: subject.to_owned(),
+            at: at.to_owned(),
+            reason: reason.to_owned(),
         };
         let Some(head_item) = head_item else {
             return Ok(Ok(0));
@@ -156,7 +174,10 @@ impl Records {
                 None => {
                     let expired = link.prev_at.is_none_or(|at| epoch(at + AUDIT_RETENTION) <= epoch(now));
                     if link.seq != 1 && !expired {
-                        return Ok(Err(broken(&sk, &format!("event {} is missing before it and was not due to expire", link.seq - 1))));
+                        return Ok(Err(broken(
+                            &sk,
+                            &format!("event {} is missing before it and was not due to expire", link.seq - 1),
+                        )));
                     }
                 }
             }
@@ -169,7 +190,9 @@ impl Records {
         match previous {
             Some((seq, mac)) if seq == head.seq && mac == head.mac => Ok(Ok(checked)),
             None if head.at.is_some_and(|at| epoch(at + AUDIT_RETENTION) <= epoch(now)) => Ok(Ok(0)),
-            _ => Ok(Err(broken(&head.last, &format!("the head names event {} and it is missing or changed", head.seq)))),
+            _ => {
+                Ok(Err(broken(&head.last, &format!("the head names event {} and it is missing or changed", head.seq))))
+            }
         }
     }
 }
