@@ -118,3 +118,38 @@ async fn reordered_audit_items_are_named() {
     let broken = chain.verify(&app).await.expect_err("the swap is detected");
     assert!([&first_sk, &second_sk].contains(&&broken.at), "{broken}");
 }
+
+#[tokio::test]
+async fn events_gone_by_retention_keep_the_chain_verifiable_but_an_early_deletion_is_named() {
+    const DAY: i64 = 24 * 60 * 60;
+    let app = spawn_app().await;
+    let chain = Chain::of_a_member(&app).await;
+    app.advance_clock(365 * DAY).await;
+    fail_sign_in(&app).await;
+    fail_sign_in(&app).await;
+    assert_eq!(chain.records.seal_audit(&chain.subject, &chain.key).await.unwrap(), 2);
+    app.advance_clock(367 * DAY).await;
+    let response = app.post("/_sim/purge").send().await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    chain.records.seal_audit(&chain.subject, &chain.key).await.unwrap();
+
+    // The events past their retention go, by the purge or, as here for any it left, by TTL.
+    let now = app.now().await.unix_timestamp();
+    let expired: Vec<Key> = chain
+        .events()
+        .await
+        .iter()
+        .filter(|item| item.0["ttl"].as_i64().is_some_and(|ttl| ttl <= now))
+        .map(|item| Key::new(format!("AUDIT#{}", chain.subject), sk(item)))
+        .collect();
+    if !expired.is_empty() {
+        chain.table.delete_batch(expired).await.unwrap();
+    }
+    let kept: Vec<u64> = chain.events().await.iter().filter_map(|item| item.0.get("seq")?.as_u64()).collect();
+    assert!(!kept.is_empty() && kept.iter().all(|&seq| seq > 3), "the sign-up's events are gone: {kept:?}");
+    assert!(chain.verify(&app).await.is_ok(), "{:?}", chain.verify(&app).await);
+
+    let oldest_live = chain.events().await.into_iter().min_by_key(|item| item.0["seq"].as_u64()).unwrap();
+    chain.table.delete_batch(vec![Key::new(format!("AUDIT#{}", chain.subject), sk(&oldest_live))]).await.unwrap();
+    assert!(chain.verify(&app).await.is_err(), "the oldest event still kept was deleted early");
+}
