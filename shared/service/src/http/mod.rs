@@ -160,7 +160,15 @@ async fn observe(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let private = holds_personal_data(request.uri().path());
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
+    let invocation = crate::telemetry::Invocation::of(request.extensions());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        route = route.as_deref().unwrap_or("-"),
+        requestId = invocation.request_id,
+        xrayTraceId = invocation.trace_id,
+    );
     let started = Instant::now();
     let context = crate::audit::RequestContext {
         request_id: request_id.clone(),
@@ -182,6 +190,9 @@ async fn observe(request: Request, next: Next) -> Response {
             .headers_mut()
             .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    let code = problem.as_ref().map(|p| p.code).unwrap_or("");
+    crate::metrics::request_finished(method.as_str(), route.as_deref(), response.status().as_u16(), code, replayed);
     tracing::info!(
         parent: &span,
         status = response.status().as_u16(),
