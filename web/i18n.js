@@ -672,6 +672,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
 }
 
+/** Adds a module's own strings (`{ ko: {...}, en: {...} }`), so a screen can keep them beside its code. */
+export function addStrings(table) {
+  for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang] ?? {});
+}
+
 export function libraryName(library) {
   if (current === 'en' && LIBRARY_NAMES_EN[library.code]) {
     return `${LIBRARY_NAMES_EN[library.code]} (${library.name})`;

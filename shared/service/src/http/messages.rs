@@ -207,6 +207,14 @@ pub fn problem_text(code: &str, lang: Lang) -> (&'static str, &'static str) {
             ("요청 처리 중", "같은 Idempotency-Key의 요청이 아직 처리 중입니다."),
             ("Request in progress", "A request with this Idempotency-Key is still being processed."),
         ),
+        "sso.invalid_client" => (
+            ("등록되지 않은 서비스", "등록되지 않은 서비스이거나 돌아갈 주소가 등록된 주소와 다릅니다."),
+            ("Unknown client", "The service is not registered, or the address to return to is not one it registered."),
+        ),
+        "sso.entitlement_required" => (
+            ("이용 자격 필요", "이 서비스를 이용하려면 비대면자격확인인증이 필요합니다."),
+            ("Entitlement required", "This service needs a non-face-to-face certification of your membership."),
+        ),
         _ => (
             ("서버 오류", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
             ("Internal error", "The request could not be processed. Please try again later."),
