@@ -1,5 +1,6 @@
 //! Every API test in one binary: HTTP against the local router, as clients use it.
 
+mod audit_chain;
 mod certification;
 mod conventions;
 mod dormancy;

@@ -83,6 +83,12 @@ impl Keys {
         Self { di_pepper: SecretKey::random(), idempotency: SecretKey::random(), token_signing: SecretKey::random() }
     }
 
+    /// The key of the audit trail's chain of MACs (`records::audit_chain`), derived from the DI
+    /// pepper: whoever can write the table but not read the key ring cannot forge a link.
+    pub fn audit_chain(&self) -> SecretKey {
+        SecretKey(self.di_pepper.hmac(&[b"audit-chain"]).to_vec().into())
+    }
+
     /// The claim key of a person: the HMAC of their DI, so the table never holds the DI.
     pub fn person_key(&self, di: &str) -> String {
         hex(&self.di_pepper.hmac(&[b"person", di.as_bytes()]))

@@ -2,6 +2,7 @@
 //! `AUDIT_RETENTION`. An event goes in the same transaction as the change it records; `audit`
 //! alone is for events that change nothing else.
 
+use super::audit_chain::CHAIN_SK;
 use super::keys::{audit_partition, item_of, record_of, sortable, unique_suffix};
 use super::Records;
 use crate::audit::{AuditEvent, AUDIT_RETENTION};
@@ -42,6 +43,11 @@ impl Records {
 
     /// The audit events of a member or a sign-up, oldest first.
     pub async fn audit_events(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError> {
-        self.table.query(&audit_partition(subject), "").await?.into_iter().map(record_of).collect()
+        let items = self.table.query(&audit_partition(subject), "").await?;
+        items
+            .into_iter()
+            .filter(|item| item.0.get("sk").and_then(|v| v.as_str()) != Some(CHAIN_SK))
+            .map(record_of)
+            .collect()
     }
 }

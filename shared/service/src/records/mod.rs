@@ -11,6 +11,7 @@ use crate::store::{Condition, Item, Key, StoreError, Table, Write};
 
 mod attempts;
 mod audit;
+mod audit_chain;
 mod claims;
 mod idempotency;
 mod identity;
@@ -24,6 +25,7 @@ mod session;
 mod signup;
 
 pub use attempts::AttemptCount;
+pub use audit_chain::BrokenLink;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, SavedResponse, IDEMPOTENCY_LEASE, IDEMPOTENCY_LIFETIME};
 pub use identity::IdentityRequestRecord;
 pub use keys::{due_keys, due_sort_key};
