@@ -8,3 +8,4 @@ mod events;
 mod generated;
 mod sources;
 mod template;
+mod web_texts;

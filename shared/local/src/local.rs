@@ -266,7 +266,11 @@ pub async fn serve(
 fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     use axum::response::IntoResponse;
     tracing::error!("a request panicked; answered 500");
-    membership::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
+    membership::http::problem::Problem::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        membership::http::problem::ProblemCode::Internal,
+    )
+    .into_response()
 }
 
 /// The server's own origin under both loopback names (`http://127.0.0.1:3000`, `http://localhost:3000`):

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::extract::{bearer, ApiJson, ClientChannel, ConsentBody};
 use super::identity::IdentityBody;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use crate::app::members::{ContactChange, MemberView};
 use crate::app::sessions::{Caller, SignIn, Tokens};
 use crate::app::{Failure, Service};
@@ -120,7 +120,7 @@ pub async fn sign_in(
     let password = Password::presented(body.password.expose_secret());
     Ok(match service.sign_in(&body.username, password).await? {
         SignIn::Member(tokens) => Json(tokens_body(tokens)).into_response(),
-        SignIn::Dormant { access_token, expires_in } => Problem::new(StatusCode::FORBIDDEN, "member.dormant")
+        SignIn::Dormant { access_token, expires_in } => Problem::new(StatusCode::FORBIDDEN, ProblemCode::MemberDormant)
             .with("accessToken", access_token)
             .with("tokenType", "Bearer")
             .with("expiresIn", expires_in)

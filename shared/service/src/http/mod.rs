@@ -3,6 +3,7 @@
 //! written twice.
 
 mod certification;
+pub mod codes;
 mod declare;
 pub mod extract;
 mod idempotency;
@@ -25,6 +26,7 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
+use self::codes::ProblemCode;
 pub(crate) use self::declare::declare_lambdas;
 use self::messages::Lang;
 use self::problem::Problem;
@@ -128,15 +130,17 @@ pub fn function_router_with(service: Service, function: Function, handlers: Hand
 }
 
 async fn served_elsewhere() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not_found")
+    Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound)
 }
 
 /// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no
 /// route, `x-request-id`, the language of problems, and one log line per request.
 pub fn finish(router: Router) -> Router {
     router
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found") })
-        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed") })
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound) })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed)
+        })
         .layer(from_fn(observe))
 }
 
@@ -185,7 +189,7 @@ async fn observe(request: Request, next: Next) -> Response {
     tracing::info!(
         parent: &span,
         status = response.status().as_u16(),
-        code = problem.as_ref().map(|p| p.code).unwrap_or(""),
+        code = problem.as_ref().map(|p| p.code.as_str()).unwrap_or(""),
         latency_us = started.elapsed().as_micros() as u64,
         "request completed"
     );
