@@ -45,6 +45,9 @@ pub struct Route {
     pub auth: Auth,
     /// Whether an `Idempotency-Key` is honoured, and for which caller (API.md, Conventions).
     pub idempotency: Idempotency,
+    /// Whether a cache may store its answers: only reference data, which holds no token or
+    /// personal data (API.md, Conventions); every other answer carries `Cache-Control: no-store`.
+    pub cacheable: bool,
 }
 
 /// The caller a route authenticates.
@@ -144,11 +147,24 @@ pub fn finish(router: Router) -> Router {
         .layer(from_fn(observe))
 }
 
-/// API.md: every answer under `/v1` but the reference data, and everything under `/oauth2`, may
-/// carry a token or personal data, and is never stored by a cache (`Cache-Control: no-store`).
-fn holds_personal_data(path: &str) -> bool {
-    const REFERENCE: [&str; 2] = ["/v1/terms", "/v1/libraries"];
-    (path.starts_with("/v1/") && !REFERENCE.contains(&path)) || path.starts_with("/oauth2/")
+/// API.md: every answer but the reference data may carry a token or personal data, and is never
+/// stored by a cache (`Cache-Control: no-store`). A route of the table says so in its declaration;
+/// what no route of the table answers (a 404, a local-only page) is private unless it says otherwise.
+fn cache_policy(method: &Method, matched: Option<&MatchedPath>) -> CachePolicy {
+    // axum answers HEAD with the GET route.
+    let method = if method == Method::HEAD { &Method::GET } else { method };
+    match matched.and_then(|path| Route::find(method, path.as_str())) {
+        Some(route) if route.cacheable => CachePolicy::Cacheable,
+        Some(_) => CachePolicy::NoStore,
+        None => CachePolicy::NoStoreUnlessSet,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CachePolicy {
+    Cacheable,
+    NoStore,
+    NoStoreUnlessSet,
 }
 
 async fn observe(request: Request, next: Next) -> Response {
@@ -162,8 +178,9 @@ async fn observe(request: Request, next: Next) -> Response {
         request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let method = request.method().clone();
-    let private = holds_personal_data(request.uri().path());
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let matched = request.extensions().get::<MatchedPath>();
+    let cache = cache_policy(&method, matched);
+    let route = matched.map(|p| p.as_str().to_owned());
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
     let started = Instant::now();
     let context = crate::audit::RequestContext {
@@ -176,8 +193,15 @@ async fn observe(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    if private {
-        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let no_store = HeaderValue::from_static("no-store");
+    match cache {
+        CachePolicy::Cacheable => {}
+        CachePolicy::NoStore => {
+            response.headers_mut().insert(axum::http::header::CACHE_CONTROL, no_store);
+        }
+        CachePolicy::NoStoreUnlessSet => {
+            response.headers_mut().entry(axum::http::header::CACHE_CONTROL).or_insert(no_store);
+        }
     }
     // API.md: JSON out is `application/json; charset=utf-8`; axum's `Json` names no charset.
     let content_type = response.headers().get(axum::http::header::CONTENT_TYPE);
