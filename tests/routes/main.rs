@@ -3,6 +3,7 @@
 //! is deployed with what it needs.
 
 mod agreement;
+mod deployed;
 mod documents;
 mod events;
 mod generated;
