@@ -2,6 +2,7 @@
 //! `cargo lambda watch` and the local server build their routers, so nothing about a route is
 //! written twice.
 
+mod answer;
 mod certification;
 pub mod codes;
 mod declare;
