@@ -195,3 +195,171 @@ async fn a_function_whose_secret_is_missing_or_unusable_does_not_start() {
         assert!(error.starts_with("exited before answering"), "{variable}: {error}");
     }
 }
+
+/// A stand-in for the X-Ray daemon: the segment documents a function sends it over UDP.
+struct Daemon {
+    socket: tokio::net::UdpSocket,
+}
+
+impl Daemon {
+    async fn start() -> Self {
+        Self { socket: tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("bind a UDP port") }
+    }
+
+    fn address(&self) -> String {
+        self.socket.local_addr().expect("address").to_string()
+    }
+
+    /// The segment documents received so far (each datagram: a header line, then the document).
+    fn received(&self) -> Vec<Value> {
+        let mut documents = Vec::new();
+        let mut buffer = vec![0; 64 * 1024];
+        while let Ok(length) = self.socket.try_recv(&mut buffer) {
+            let text = String::from_utf8_lossy(&buffer[..length]).into_owned();
+            let (header, document) = text.split_once('\n').expect("a header line, then the document");
+            assert_eq!(serde_json::from_str::<Value>(header).expect("header"), json!({"format": "json", "version": 1}));
+            documents.push(serde_json::from_str(document).expect("a JSON segment document"));
+        }
+        documents
+    }
+}
+
+/// A pass-through to the DynamoDB / Secrets Manager test server that notes each request's trace
+/// header, as the AWS endpoints read it.
+async fn recording_proxy(target: String) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let client = reqwest::Client::new();
+    let noted = seen.clone();
+    let forward = move |headers: HeaderMap, body: Bytes| {
+        let (client, target, noted) = (client.clone(), target.clone(), noted.clone());
+        async move {
+            if let Some(trace) = headers.get("x-amzn-trace-id").and_then(|v| v.to_str().ok()) {
+                noted.lock().unwrap().push(trace.to_owned());
+            }
+            let mut request = client.post(&target).body(body);
+            for (name, value) in headers.iter().filter(|(name, _)| *name != "host" && *name != "content-length") {
+                request = request.header(name, value);
+            }
+            let answer = request.send().await.expect("the test server answers");
+            let status = StatusCode::from_u16(answer.status().as_u16()).expect("a status");
+            let mut headers = HeaderMap::new();
+            for (name, value) in answer.headers().iter().filter(|(name, _)| *name != "content-length") {
+                headers.insert(name, value.clone());
+            }
+            (status, headers, answer.bytes().await.expect("the answer's body"))
+        }
+    };
+    let router = axum::Router::new().route("/", axum::routing::post(forward));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("proxy") });
+    (address, seen)
+}
+
+/// The embedded-metric-format documents among a function's log lines, each checked against the
+/// format: a namespace, dimension sets naming members of the document, and each metric's value
+/// a number (or a list of numbers) under its name.
+fn emf_documents(lines: &[Value]) -> Vec<Value> {
+    let documents: Vec<Value> = lines.iter().filter(|line| line.get("_aws").is_some()).cloned().collect();
+    for document in &documents {
+        let aws = &document["_aws"];
+        assert!(aws["Timestamp"].is_u64(), "a timestamp in milliseconds: {document}");
+        for directive in aws["CloudWatchMetrics"].as_array().expect("CloudWatchMetrics") {
+            assert!(directive["Namespace"].as_str().is_some_and(|n| !n.is_empty()), "{document}");
+            for set in directive["Dimensions"].as_array().expect("dimension sets") {
+                for dimension in set.as_array().expect("a dimension set") {
+                    let name = dimension.as_str().expect("a dimension name");
+                    assert!(document[name].is_string(), "dimension {name} is a member: {document}");
+                }
+            }
+            for metric in directive["Metrics"].as_array().expect("metrics") {
+                let name = metric["Name"].as_str().expect("a metric name");
+                let value = &document[name];
+                let numbers = value.is_number() || value.as_array().is_some_and(|v| v.iter().all(Value::is_number));
+                assert!(numbers, "metric {name} has a numeric value: {document}");
+            }
+        }
+    }
+    documents
+}
+
+#[tokio::test]
+async fn a_function_writes_emf_metrics_with_its_request_id_and_traces_its_calls() {
+    use tokio::io::AsyncBufReadExt;
+    let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") else { return };
+    let stack = Stack::create(&endpoint).await;
+    let daemon = Daemon::start().await;
+    let (proxy, trace_headers) = recording_proxy(endpoint.clone()).await;
+    let mut environment = stack.environment(membership::lambda::START_SIGNUP);
+    environment.push(("DYNAMODB_ENDPOINT".to_owned(), proxy));
+    environment.push(("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.address()));
+    environment.push(("RUST_LOG".to_owned(), "info".to_owned()));
+
+    let runtime = MockRuntime::start().await;
+    runtime.push(event("start-signup.post-signups.json"));
+    let mut child = runtime.spawn_logged(&binary("start-signup"), "start-signup", &environment);
+    let answered = tokio::select! {
+        answered = runtime.wait_for_responses(1) => answered,
+        status = child.wait() => Err(format!("exited before answering: {}", status.expect("exit status"))),
+    };
+    answered.expect("start-signup answers");
+    assert_eq!(runtime.responses()[0].1["statusCode"], 201);
+    // The metrics are written after the response is posted: read the log until they are there.
+    let mut log = tokio::io::BufReader::new(child.stdout.take().expect("the function's log")).lines();
+    let mut lines = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(line) = log.next_line().await.expect("a log line") {
+            let line: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("a JSON log line: {line}"));
+            let metrics = line.get("_aws").is_some() && line.get("Signups").is_some();
+            lines.push(line);
+            if metrics {
+                break;
+            }
+        }
+    })
+    .await;
+    let _ = child.kill().await;
+    assert!(read.is_ok(), "no metrics within 20 s; the log: {lines:?}");
+    let (request_id, trace) = runtime.invocations()[0].clone();
+    let root = trace.split(';').next().and_then(|r| r.strip_prefix("Root=")).expect("a trace root").to_owned();
+
+    // EMF: the sign-up funnel's first step, with the invocation's request id and trace id.
+    let documents = emf_documents(&lines);
+    let funnel = documents.iter().find(|d| d.get("Signups").is_some()).expect("the funnel's document");
+    assert_eq!(funnel["_aws"]["CloudWatchMetrics"][0]["Namespace"], "IncheonLibraryMembership");
+    assert_eq!(
+        (&funnel["Step"], &funnel["Function"], &funnel["Signups"]),
+        (&json!("started"), &json!("start-signup"), &json!(1))
+    );
+    assert_eq!(funnel["requestId"], request_id.as_str(), "{funnel}");
+    assert_eq!(funnel["xrayTraceId"], trace.as_str(), "{funnel}");
+
+    // Logs: the request's line carries the Lambda request id and the trace id.
+    let completed = lines.iter().find(|l| l["message"] == "request completed").expect("the request's log line");
+    assert_eq!(
+        (&completed["span"]["requestId"], &completed["span"]["xrayTraceId"]),
+        (&json!(request_id), &json!(trace))
+    );
+
+    // Traces: the DynamoDB writes are subsegments of the invocation's trace, sent to the daemon,
+    // and each call carried the trace header with its subsegment as the parent.
+    let segments = daemon.received();
+    let dynamodb: Vec<&Value> =
+        segments.iter().filter(|s| s["name"] == "DynamoDB" && s["end_time"].is_number()).collect();
+    assert!(!dynamodb.is_empty(), "DynamoDB subsegments: {segments:?}");
+    for segment in &dynamodb {
+        assert_eq!(segment["trace_id"], root.as_str(), "{segment}");
+        assert_eq!(segment["type"], "subsegment");
+        assert_eq!(segment["namespace"], "aws");
+    }
+    let headers = trace_headers.lock().unwrap().clone();
+    let parents: Vec<String> = dynamodb.iter().filter_map(|s| s["id"].as_str().map(str::to_owned)).collect();
+    assert!(
+        headers
+            .iter()
+            .any(|h| h.contains(&format!("Root={root}")) && parents.iter().any(|p| h.contains(&format!("Parent={p}")))),
+        "a DynamoDB call carried the trace header with its subsegment as parent: {headers:?} {parents:?}"
+    );
+}

@@ -20,6 +20,8 @@ struct Shared {
     arrived: Notify,
     first_next: Mutex<Option<Instant>>,
     responses: Mutex<Vec<(Instant, Value)>>,
+    /// The request id and X-Ray trace header of each invocation handed out.
+    invocations: Mutex<Vec<(String, String)>>,
     answered: Notify,
     errors: Mutex<Vec<String>>,
 }
@@ -62,6 +64,11 @@ impl MockRuntime {
         self.shared.responses.lock().unwrap().clone()
     }
 
+    /// The request id and trace header (`Root=...;Parent=...;Sampled=1`) of each invocation.
+    pub fn invocations(&self) -> Vec<(String, String)> {
+        self.shared.invocations.lock().unwrap().clone()
+    }
+
     /// Waits until `count` responses have been posted; fails on an error posted, or after 20 s.
     pub async fn wait_for_responses(&self, count: usize) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -87,7 +94,33 @@ impl MockRuntime {
         name: &str,
         environment: &[(String, String)],
     ) -> tokio::process::Child {
-        tokio::process::Command::new(binary)
+        self.command(binary, name, environment)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
+    }
+
+    /// As [`Self::spawn`], with the function's standard output (its log) piped to the caller.
+    pub fn spawn_logged(
+        &self,
+        binary: &std::path::Path,
+        name: &str,
+        environment: &[(String, String)],
+    ) -> tokio::process::Child {
+        self.command(binary, name, environment)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
+    }
+
+    fn command(
+        &self,
+        binary: &std::path::Path,
+        name: &str,
+        environment: &[(String, String)],
+    ) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(binary);
+        command
             .env("AWS_LAMBDA_RUNTIME_API", self.address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
@@ -96,11 +129,9 @@ impl MockRuntime {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "mock")
             .env("RUST_LOG", "warn")
             .envs(environment.iter().map(|(k, v)| (k, v)))
-            .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
+            .kill_on_drop(true);
+        command
     }
 }
 
@@ -119,10 +150,13 @@ async fn next(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
                 "lambda-runtime-invoked-function-arn",
                 HeaderValue::from_static("arn:aws:lambda:ap-northeast-2:000000000000:function:mock"),
             );
-            headers.insert(
-                "lambda-runtime-trace-id",
-                HeaderValue::from_static("Root=1-00000000-000000000000000000000000"),
-            );
+            // A new trace per invocation, sampled, as Lambda hands an actively traced function.
+            let hex = |n: usize| {
+                membership::keys::random_id().chars().filter(char::is_ascii_hexdigit).take(n).collect::<String>()
+            };
+            let trace = format!("Root=1-{}-{};Parent={};Sampled=1", hex(8), hex(24), hex(16));
+            headers.insert("lambda-runtime-trace-id", HeaderValue::from_str(&trace).unwrap());
+            shared.invocations.lock().unwrap().push((id, trace));
             return (StatusCode::OK, headers, event.to_string());
         }
         notified.await;

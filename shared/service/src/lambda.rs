@@ -158,8 +158,8 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
-    let secrets = Arc::new(SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config)));
-    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
+    let secrets = Arc::new(SecretsManager::new(crate::xray::secrets_manager(&config)));
+    let table = DynamoTable::new(crate::xray::dynamodb(&config), table_name);
     let load = async {
         let extra = upstream.as_ref().map(|(_, id)| id).or(identity.as_ref().map(|(id, _, _)| id));
         match extra {
@@ -212,14 +212,44 @@ fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), Co
 
 /// Runs one function: its routes from the shared table, on the production service.
 pub async fn run(lambda: Lambda) -> Result<(), lambda_http::Error> {
-    crate::telemetry::init();
+    let metrics = observability(lambda.function.name());
     let service = production_service(lambda).await.inspect_err(|error| {
         tracing::error!(error = %error, function = lambda.function.name(), "configuration incomplete; not starting");
     })?;
     let keys = service.keys.clone();
     let router =
         function_router_with(service, lambda.function, lambda.handlers).layer(from_fn_with_state(keys, refresh_keys));
-    lambda_http::run(router).await
+    match metrics {
+        Some(metrics) => metrics_cloudwatch_embedded::lambda::service::run_http(metrics, router).await,
+        None => lambda_http::run(router).await,
+    }
+}
+
+/// Logs, metrics and traces of one function, set up before anything else: the log subscriber
+/// (`telemetry`), the EMF recorder (`metrics`, whose collector the runtime flushes after each
+/// invocation) and the X-Ray daemon's client (`xray`).
+fn observability(function: &'static str) -> Option<&'static metrics_cloudwatch_embedded::Collector> {
+    crate::telemetry::init();
+    crate::xray::init();
+    crate::metrics::install(function)
+}
+
+/// Runs a scheduled function's handler with the runtime's invocation span and, when installed, the
+/// metrics flushed after each run.
+async fn run_scheduled<F, R, T>(
+    metrics: Option<&'static metrics_cloudwatch_embedded::Collector>,
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    F: FnMut(lambda_http::LambdaEvent<serde_json::Value>) -> R,
+    R: std::future::Future<Output = Result<T, lambda_http::Error>>,
+    T: serde::Serialize,
+{
+    use lambda_http::lambda_runtime::{self, service_fn};
+    match metrics {
+        Some(metrics) => metrics_cloudwatch_embedded::lambda::service::run(metrics, service_fn(handler)).await,
+        None => lambda_runtime::run(service_fn(handler)).await,
+    }
 }
 
 async fn refresh_keys(State(keys): State<Arc<KeyRing>>, request: Request, next: Next) -> Response {
@@ -228,9 +258,11 @@ async fn refresh_keys(State(keys): State<Arc<KeyRing>>, request: Request, next: 
 }
 
 /// The `purge-expired` function: an EventBridge schedule invokes it; it needs the table only.
+/// Each run's counts are metrics too (`Purged` by action), and the run itself (`PurgeRuns`), which
+/// the alarm on a missing purge watches.
 pub async fn run_purge() -> Result<(), lambda_http::Error> {
-    use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
-    crate::telemetry::init();
+    use lambda_http::LambdaEvent;
+    let metrics = observability("purge-expired");
     let table_name = required(TABLE_NAME).inspect_err(|error| {
         tracing::error!(error = %error, function = "purge-expired", "configuration incomplete; not starting");
     })?;
@@ -239,12 +271,16 @@ pub async fn run_purge() -> Result<(), lambda_http::Error> {
         .inspect_err(|error| {
             tracing::error!(error = %error, function = "purge-expired", "configuration incomplete; not starting");
         })?;
-    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
+    let table = DynamoTable::new(crate::xray::dynamodb(&config), table_name);
     let purge = Arc::new(crate::app::purge::Purge::new(Records::new(Arc::new(table)), Arc::new(SystemClock)));
-    lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| {
+    run_scheduled(metrics, move |_event: LambdaEvent<serde_json::Value>| {
         let purge = purge.clone();
-        async move { purge.run(None).await.map_err(lambda_http::Error::from) }
-    }))
+        async move {
+            let counts = purge.run(None).await.map_err(lambda_http::Error::from)?;
+            crate::metrics::purge_run(&counts);
+            Ok::<_, lambda_http::Error>(counts)
+        }
+    })
     .await
 }
 
@@ -260,20 +296,20 @@ const NOTIFIER_PACE: Duration = Duration::from_micros(83_334);
 /// once at start; a missing one stops it at start. Each run logs its counts as CloudWatch metrics
 /// (embedded metric format) for the alarms: failures, parked messages, age of the oldest unsent.
 pub async fn run_notifier() -> Result<(), lambda_http::Error> {
-    use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
-    crate::telemetry::init();
+    use lambda_http::LambdaEvent;
+    let metrics = observability("notifier");
     let notifier = notifier_from_env().await.inspect_err(|error| {
         tracing::error!(error = %error, function = "notifier", "configuration incomplete; not starting");
     })?;
     let notifier = Arc::new(notifier);
-    lambda_runtime::run(service_fn(move |_event: LambdaEvent<serde_json::Value>| {
+    run_scheduled(metrics, move |_event: LambdaEvent<serde_json::Value>| {
         let notifier = notifier.clone();
         async move {
             let counts = notifier.run(Some(NOTIFIER_BUDGET)).await.map_err(lambda_http::Error::from)?;
             println!("{}", notifier_metrics(&counts, time::OffsetDateTime::now_utc()));
             Ok::<_, lambda_http::Error>(counts)
         }
-    }))
+    })
     .await
 }
 
@@ -287,12 +323,12 @@ async fn notifier_from_env() -> Result<crate::app::notifier::Notifier, ConfigErr
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
-    let secrets = SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config));
+    let secrets = SecretsManager::new(crate::xray::secrets_manager(&config));
     let secret = secrets.secrets(&[sms_secret.as_str()]).await?.into_iter().next().unwrap_or_default();
     let sms_endpoint = crate::secrets::upstream_endpoint(&secret, &sms_secret)?;
     let sms = HttpSms::new(&sms_endpoint, SMS_TIMEOUT)?;
     let templates = crate::notices::Templates::new();
-    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&config), table_name);
+    let table = DynamoTable::new(crate::xray::dynamodb(&config), table_name);
     Ok(crate::app::notifier::Notifier::new(
         Records::new(Arc::new(table)),
         Arc::new(SystemClock),

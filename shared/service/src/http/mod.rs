@@ -182,7 +182,15 @@ async fn observe(request: Request, next: Next) -> Response {
     let matched = request.extensions().get::<MatchedPath>();
     let cache = cache_policy(&method, matched);
     let route = matched.map(|p| p.as_str().to_owned());
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = route.as_deref().unwrap_or("-"));
+    let invocation = crate::telemetry::Invocation::of(request.extensions());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        route = route.as_deref().unwrap_or("-"),
+        requestId = invocation.request_id,
+        xrayTraceId = invocation.trace_id,
+    );
     let started = Instant::now();
     let context = crate::audit::RequestContext {
         request_id: request_id.clone(),
@@ -211,10 +219,13 @@ async fn observe(request: Request, next: Next) -> Response {
             .headers_mut()
             .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    let code = problem.as_ref().map(|p| p.code.as_str()).unwrap_or("");
+    crate::metrics::request_finished(method.as_str(), route.as_deref(), response.status().as_u16(), code, replayed);
     tracing::info!(
         parent: &span,
         status = response.status().as_u16(),
-        code = problem.as_ref().map(|p| p.code.as_str()).unwrap_or(""),
+        code,
         latency_us = started.elapsed().as_micros() as u64,
         "request completed"
     );

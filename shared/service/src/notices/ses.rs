@@ -30,6 +30,7 @@ impl SesMail {
     ) -> Self {
         let conf = aws_sdk_sesv2::config::Builder::from(config)
             .retry_config(aws_config::retry::RetryConfig::disabled())
+            .interceptor(crate::xray::TraceAwsCalls)
             .build();
         Self::new(aws_sdk_sesv2::Client::from_conf(conf), sender, identity_arn)
     }
@@ -51,7 +52,7 @@ impl MailSender for SesMail {
             .value(outgoing.notice.as_str())
             .build()
             .map_err(|_| SendError::NotSent("tag".into()))?;
-        let result = self
+        let send = self
             .client
             .send_email()
             .from_email_address(&self.sender)
@@ -59,8 +60,8 @@ impl MailSender for SesMail {
             .destination(Destination::builder().to_addresses(outgoing.to).build())
             .content(EmailContent::builder().simple(message).build())
             .email_tags(tag)
-            .send()
-            .await;
+            .send();
+        let result = crate::metrics::timed_upstream("mail", send, Result::is_err).await;
         match result {
             Ok(_) => Ok(()),
             Err(error) => Err(classify(&error)),

@@ -42,9 +42,12 @@ impl HttpSms {
 #[async_trait]
 impl SmsSender for HttpSms {
     async fn send(&self, message: Outgoing<'_>) -> Result<(), SendError> {
-        let sent = self
-            .http
-            .post(self.url.clone())
+        let mut segment = crate::xray::UpstreamSegment::begin("sms", "POST");
+        let mut request = self.http.post(self.url.clone());
+        if let Some(header) = segment.header() {
+            request = request.header(crate::xray::TRACE_HEADER, header);
+        }
+        let send = request
             .header(API_KEY_HEADER, self.api_key.clone())
             .header(CONTENT_TYPE, "application/json")
             .body(
@@ -56,8 +59,14 @@ impl SmsSender for HttpSms {
                 })
                 .to_string(),
             )
-            .send()
-            .await;
+            .send();
+        let sent = crate::metrics::timed_upstream("sms", send, |sent| {
+            !sent.as_ref().is_ok_and(|response| response.status().is_success())
+        })
+        .await;
+        if let Ok(response) = &sent {
+            segment.status(response.status().as_u16());
+        }
         match sent {
             Ok(response) if response.status().is_success() => Ok(()),
             Ok(response) => {

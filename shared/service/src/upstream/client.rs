@@ -97,7 +97,33 @@ fn failed(system: System, error: reqwest::Error) -> UpstreamError {
 
 /// One exchange within `timeout`: the request `build` makes (given the time left) sent, once more
 /// when no connection could be made, and the answer's status and body (at most 64 KiB) read.
+///
+/// Each exchange is counted (`metrics::upstream_call`: latency, and a failure for anything but a
+/// 2xx answer read in time) and traced (`xray::UpstreamSegment`, whose header the request carries).
 pub(crate) async fn exchange(
+    system: System,
+    timeout: Duration,
+    build: impl Fn(Duration) -> reqwest::RequestBuilder,
+) -> Result<(reqwest::StatusCode, Vec<u8>), UpstreamError> {
+    let mut segment = crate::xray::UpstreamSegment::begin(system.as_str(), "POST");
+    let trace = segment.header();
+    let build = |remaining| match &trace {
+        Some(header) => build(remaining).header(crate::xray::TRACE_HEADER, header),
+        None => build(remaining),
+    };
+    let result = crate::metrics::timed_upstream(
+        system.as_str(),
+        exchange_once(system, timeout, build),
+        |result| !matches!(result, Ok((status, _)) if status.is_success()),
+    )
+    .await;
+    if let Ok((status, _)) = &result {
+        segment.status(status.as_u16());
+    }
+    result
+}
+
+async fn exchange_once(
     system: System,
     timeout: Duration,
     build: impl Fn(Duration) -> reqwest::RequestBuilder,
