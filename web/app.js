@@ -4,6 +4,7 @@
 
 import { logout, renderFindUsername, renderLogin, renderMe, renderResetPassword } from './account.js';
 import { session } from './api.js';
+import { authorizePage } from './authorize.js';
 import { renderCitizen, renderGuide, renderStudent } from './certification.js';
 import { focusHeading, h, showScreen } from './dom.js';
 import { idleLogout } from './idle.js';
@@ -79,6 +80,9 @@ const SCREENS = {
   '/reset-password': () => renderResetPassword(app),
 };
 
+// The single sign-on authorization page (/oauth2/authorize) is this document too; it routes its own `#/`.
+const authorize = authorizePage(app);
+
 /** Adds a screen at `path` (`/authorize`): `render(app, params)` draws it. */
 export function addScreen(path, render) {
   SCREENS[path] = (params) => render(app, params);
@@ -96,7 +100,8 @@ function route() {
   renderNav();
   // While a screen asks the service for what it shows, the page says it is busy.
   main.setAttribute('aria-busy', 'true');
-  return Promise.resolve(SCREENS[path](params)).finally(() => main.removeAttribute('aria-busy'));
+  const shown = authorize ? authorize.route(path, params, SCREENS[path]) : SCREENS[path](params);
+  return Promise.resolve(shown).finally(() => main.removeAttribute('aria-busy'));
 }
 
 function renderNav() {

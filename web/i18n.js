@@ -672,6 +672,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
 }
 
+/** Adds a module's own strings (`{ ko: {...}, en: {...} }`), so a screen can keep them beside its code. */
+export function addStrings(table) {
+  for (const lang of Object.keys(STRINGS)) Object.assign(STRINGS[lang], table[lang] ?? {});
+}
+
 export function libraryName(library) {
   if (current === 'en' && LIBRARY_NAMES_EN[library.code]) {
     return `${LIBRARY_NAMES_EN[library.code]} (${library.name})`;
@@ -751,6 +756,8 @@ const PROBLEM_TEXTS = {
   'upstream.unavailable': { ko: ["연계 시스템 응답 없음", "연계 기관의 시스템이 응답하지 않습니다. 잠시 후 다시 시도해 주세요."], en: ["Upstream unavailable", "A connected system is not responding. Please try again shortly."] },
   'idempotency.key_reused': { ko: ["멱등키 재사용", "같은 Idempotency-Key가 다른 요청에 사용되었습니다."], en: ["Idempotency key reused", "This Idempotency-Key was used with another request body."] },
   'idempotency.in_progress': { ko: ["요청 처리 중", "같은 Idempotency-Key의 요청이 아직 처리 중입니다."], en: ["Request in progress", "A request with this Idempotency-Key is still being processed."] },
+  'sso.invalid_client': { ko: ["등록되지 않은 서비스", "등록되지 않은 서비스이거나 돌아갈 주소가 등록된 주소와 다릅니다."], en: ["Unknown client", "The service is not registered, or the address to return to is not one it registered."] },
+  'sso.entitlement_required': { ko: ["이용 자격 필요", "이 서비스를 이용하려면 비대면자격확인인증이 필요합니다."], en: ["Entitlement required", "This service needs a non-face-to-face certification of your membership."] },
   'internal': { ko: ["서버 오류", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."], en: ["Internal error", "The request could not be processed. Please try again later."] },
 };
 

@@ -23,5 +23,7 @@ mod signup_identity;
 mod signup_member;
 mod simulators;
 mod smoke;
+mod sso;
+mod sso_cost;
 mod web_client;
 mod withdrawal;

@@ -6,7 +6,8 @@ use membership_local::web::ASSETS;
 
 /// The content type a browser needs for a file, by its name.
 fn expected_content_type(path: &str) -> &'static str {
-    if path == "/" {
+    // The page, also where single sign-on's authorization request lands.
+    if path == "/" || path == "/oauth2/authorize" {
         "text/html; charset=utf-8"
     } else if path.ends_with(".css") {
         "text/css; charset=utf-8"
@@ -45,6 +46,26 @@ async fn the_page_is_served_at_the_root_as_html() {
 }
 
 #[tokio::test]
+async fn the_authorization_page_is_the_same_document_and_cannot_be_framed() {
+    let app = spawn_app().await;
+    let root = app.get("/").send().await;
+
+    let response = app
+        .get("/oauth2/authorize?response_type=code&client_id=library-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A8401%2Fcallback")
+        .send()
+        .await;
+
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.text, root.text, "the web client's document, which routes by its address");
+    assert!(response.text.contains(r#"<script type="module" src="/web/app.js">"#));
+    // A consent button in someone else's frame could be clicked by a trick: no frame may hold it.
+    let policy = response.header("content-security-policy").unwrap_or("");
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'self'"), "{policy}");
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_eq!(response.header("referrer-policy"), Some("no-referrer"), "the request's state stays in this page");
+}
+
+#[tokio::test]
 async fn every_asset_answers_with_its_content_type() {
     let app = spawn_app().await;
 
@@ -54,7 +75,9 @@ async fn every_asset_answers_with_its_content_type() {
         assert_eq!(response.status, 200, "{}: {}", asset.path, response.text);
         assert_eq!(response.header("content-type"), Some(expected_content_type(asset.path)), "{}", asset.path);
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{}", asset.path);
-        assert_eq!(response.header("cache-control"), Some("no-cache"), "{}", asset.path);
+        // API.md: everything under `/oauth2` is `no-store`, the authorization page included.
+        let cache = if asset.path.starts_with("/oauth2/") { "no-store" } else { "no-cache" };
+        assert_eq!(response.header("cache-control"), Some(cache), "{}", asset.path);
         assert_eq!(response.text, asset.body, "{} is served as embedded", asset.path);
     }
     let stylesheet = app.get("/web/app.css").send().await;

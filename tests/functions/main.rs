@@ -23,7 +23,7 @@ fn event(file: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).expect("event file")).expect("event JSON")
 }
 
-/// A table made from template.yaml and the six secrets of the template, with fresh names; the
+/// A table made from template.yaml and the seven secrets of the template, with fresh names; the
 /// environment each function gets: what its constant reads, nothing more.
 struct Stack {
     table: String,
@@ -47,6 +47,7 @@ impl Stack {
             ("TOKEN_SECRET_ID", json!({ "signingKey": key() })),
             ("RESIDENCY_SECRET_ID", upstream.clone()),
             ("DLS_SECRET_ID", upstream.clone()),
+            ("OIDC_CLIENTS_SECRET_ID", json!([])),
         ] {
             let name = format!("functions/{run}/{variable}");
             let created = client.create_secret().name(name).secret_string(value.to_string()).send().await;
@@ -59,6 +60,7 @@ impl Stack {
         let upstream = |variable: &str| Lambda::ALL.iter().any(|l| l.upstream_secret_variable() == Some(variable));
         let reads = |variable: &str| match variable {
             "IDENTITY_SECRET_ID" => lambda.opens_identity_requests(),
+            "OIDC_CLIENTS_SECRET_ID" => lambda.single_sign_on(),
             _ => !upstream(variable) || lambda.upstream_secret_variable() == Some(variable),
         };
         let mut environment = vec![("TABLE_NAME".to_owned(), self.table.clone())];
@@ -69,6 +71,13 @@ impl Stack {
             // before any call leaves the machine.
             environment.push(("ALLOWED_ORIGINS".to_owned(), "https://other.example.kr".to_owned()));
             environment.push(("IDENTITY_API_BASE".to_owned(), "http://127.0.0.1:9".to_owned()));
+        }
+        if lambda.single_sign_on() {
+            // No client registered, and a key the event's answer never needs to reach.
+            environment.push(("ISSUER".to_owned(), "https://api.example.kr".to_owned()));
+            environment
+                .push(("OIDC_AUTHORIZATION_ENDPOINT".to_owned(), "https://lib.example.kr/oauth2/authorize".to_owned()));
+            environment.push(("OIDC_SIGNING_KEY_ID".to_owned(), "alias/id-tokens".to_owned()));
         }
         environment
     }
@@ -108,6 +117,7 @@ async fn every_function_starts_on_its_configuration_and_answers_an_event() {
         ("recover-account", "recover-account.post-recovery-username.json", 422),
         ("certify-citizen", "certify-citizen.post-members-me-certifications-citizen.json", 401),
         ("certify-student", "certify-student.post-members-me-certifications-student.json", 401),
+        ("single-sign-on", "single-sign-on.get-oauth2-clients.json", 404),
     ];
     for lambda in Lambda::ALL {
         assert!(

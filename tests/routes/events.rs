@@ -23,7 +23,7 @@ use crate::sources;
 /// routes a made-up identity result; the sign-in a member that does not exist. An identity request
 /// names an origin the fresh server does not allow; the return page an unknown request (its page
 /// says so, in HTML).
-const EXPECTED: [(&str, u16, Option<&str>); 28] = [
+const EXPECTED: [(&str, u16, Option<&str>); 35] = [
     ("start-signup.get-healthz", 200, None),
     ("start-signup.get-terms", 200, None),
     ("start-signup.get-libraries", 200, None),
@@ -53,6 +53,15 @@ const EXPECTED: [(&str, u16, Option<&str>); 28] = [
     ("recover-account.post-recovery-password", 422, Some("identity.result_invalid")),
     ("certify-citizen.post-members-me-certifications-citizen", 401, Some("auth.token_invalid")),
     ("certify-student.post-members-me-certifications-student", 401, Some("auth.token_invalid")),
+    // Single sign-on: OAuth's own errors (RFC 6749 §5.2, RFC 6750 §3) are JSON without a `code`;
+    // the logout names a post-logout URI no client registered.
+    ("single-sign-on.get-.well-known-openid-configuration", 200, None),
+    ("single-sign-on.get-oauth2-jwks", 200, None),
+    ("single-sign-on.post-oauth2-token", 400, None),
+    ("single-sign-on.get-oauth2-userinfo", 401, None),
+    ("single-sign-on.get-oauth2-logout", 422, Some("sso.invalid_client")),
+    ("single-sign-on.get-oauth2-clients", 200, None),
+    ("single-sign-on.post-oauth2-authorizations", 401, Some("auth.token_invalid")),
 ];
 
 /// The name of a scheduled function's event.

@@ -4,6 +4,7 @@
 
 mod aws;
 mod dls;
+mod kms;
 mod logs;
 mod residency;
 mod ses;

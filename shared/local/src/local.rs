@@ -176,6 +176,7 @@ impl LocalApp {
             }),
             keys,
             upstreams: upstreams.clone(),
+            sso: local_sso(options.upstream_base.as_deref()),
         };
         let nice_provider = Arc::new(NiceProvider::new(client_id, client_secret));
         let simulators = Simulators {
@@ -271,6 +272,49 @@ fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respon
         membership::http::problem::ProblemCode::Internal,
     )
     .into_response()
+}
+
+/// local-api's two clients (API.md): the e-library (confidential, secret `e-library-local-secret`,
+/// requires `eLibrary`) and the libraries' mobile app (public).
+const DEMO_CLIENTS: &str = r#"[
+  {
+    "clientId": "e-library",
+    "name": { "ko": "인천광역시교육청 통합전자도서관", "en": "Incheon integrated e-library" },
+    "redirectUris": ["http://127.0.0.1:8400/callback"],
+    "type": "confidential",
+    "secretHash": "sha256:4fd20517a2aa04cd50cee9d077af6a2ab4fc3abd26e128b7f29a5c26bd3f6f8b",
+    "scopes": ["openid", "profile", "library"],
+    "requires": ["eLibrary"],
+    "postLogoutRedirectUris": ["http://127.0.0.1:8400/signed-out"]
+  },
+  {
+    "clientId": "library-app",
+    "name": { "ko": "인천 도서관 모바일 앱", "en": "Incheon libraries mobile app" },
+    "redirectUris": ["http://127.0.0.1:8401/callback"],
+    "type": "public",
+    "scopes": ["openid", "profile", "library"],
+    "postLogoutRedirectUris": ["http://127.0.0.1:8401/signed-out"]
+  }
+]"#;
+
+/// The provider of a local run: the issuer where the server answers, the demo clients (or
+/// `OIDC_CLIENTS`), a key drawn now.
+fn local_sso(base: Option<&str>) -> membership::sso::Provider {
+    use membership::sso::{Clients, LocalSigner, Provider};
+    let clients = match std::env::var("OIDC_CLIENTS") {
+        Ok(json) if !json.is_empty() => Clients::from_json(&json).unwrap_or_else(|error| {
+            tracing::error!(error = %error, "OIDC_CLIENTS unusable; no client is registered");
+            Clients::default()
+        }),
+        _ => Clients::from_json(DEMO_CLIENTS).unwrap_or_default(),
+    };
+    let issuer = base.unwrap_or("http://127.0.0.1:3000").trim_end_matches('/').to_owned();
+    Provider {
+        authorization_endpoint: format!("{issuer}/oauth2/authorize"),
+        issuer,
+        clients: Arc::new(clients),
+        signer: Arc::new(LocalSigner::random()),
+    }
 }
 
 /// The server's own origin under both loopback names (`http://127.0.0.1:3000`, `http://localhost:3000`):

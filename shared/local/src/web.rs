@@ -25,9 +25,12 @@ macro_rules! asset {
     };
 }
 
-/// Every file of the client: the page at `/`, the rest under `/web/`.
-pub static ASSETS: [Asset; 14] = [
+/// Every file of the client: the page at `/` (and at `/oauth2/authorize`), the rest under `/web/`.
+pub static ASSETS: [Asset; 16] = [
     asset!("/", HTML, "index.html"),
+    // Single sign-on's authorization page (API.md): the same client, which reads the request from
+    // its query.
+    asset!("/oauth2/authorize", HTML, "index.html"),
     asset!("/web/app.css", CSS, "app.css"),
     asset!("/web/app.js", JS, "app.js"),
     asset!("/web/i18n.js", JS, "i18n.js"),
@@ -39,6 +42,7 @@ pub static ASSETS: [Asset; 14] = [
     asset!("/web/signup.js", JS, "signup.js"),
     asset!("/web/account.js", JS, "account.js"),
     asset!("/web/certification.js", JS, "certification.js"),
+    asset!("/web/authorize.js", JS, "authorize.js"),
     asset!("/web/manage.js", JS, "manage.js"),
     asset!("/web/idle.js", JS, "idle.js"),
 ];

@@ -32,6 +32,8 @@ pub enum ConfigError {
     Upstream(#[from] UpstreamConfigError),
     #[error(transparent)]
     Origin(#[from] crate::app::identity::InvalidOrigin),
+    #[error(transparent)]
+    Clients(#[from] crate::sso::clients::ClientsError),
 }
 
 /// The environment the functions read; tests/routes checks template.yaml gives each function
@@ -45,6 +47,16 @@ pub const SMS_SECRET_ID: &str = "SMS_SECRET_ID";
 pub const SERVICE_CONFIGURATION: [&str; 4] = [TABLE_NAME, PEPPER.variable, IDEMPOTENCY.variable, TOKEN.variable];
 /// What the function that opens identity requests requires besides.
 pub const IDENTITY_CONFIGURATION: [&str; 2] = [ALLOWED_ORIGINS, IDENTITY_SECRET_ID];
+pub const ISSUER: &str = "ISSUER";
+pub const OIDC_AUTHORIZATION_ENDPOINT: &str = "OIDC_AUTHORIZATION_ENDPOINT";
+pub const OIDC_CLIENTS_SECRET_ID: &str = "OIDC_CLIENTS_SECRET_ID";
+pub const OIDC_SIGNING_KEY_ID: &str = "OIDC_SIGNING_KEY_ID";
+/// Set only while tokens signed by the key before the last rotation can live.
+pub const OIDC_PREVIOUS_SIGNING_KEY_ID: &str = "OIDC_PREVIOUS_SIGNING_KEY_ID";
+/// What the single sign-on function requires besides: the issuer, the authorization page, the
+/// clients' secret and the KMS signing key.
+pub const SSO_CONFIGURATION: [&str; 4] =
+    [ISSUER, OIDC_AUTHORIZATION_ENDPOINT, OIDC_CLIENTS_SECRET_ID, OIDC_SIGNING_KEY_ID];
 /// What the `purge-expired` function requires.
 pub const PURGE_CONFIGURATION: [&str; 1] = [TABLE_NAME];
 /// What the `notifier` function requires.
@@ -68,6 +80,9 @@ pub struct Lambda {
     /// Opens identity requests: holds the provider's client credentials (the secret named by
     /// `IDENTITY_SECRET_ID`) and the allowed client origins (`ALLOWED_ORIGINS`).
     opens_identity_requests: bool,
+    /// Serves single sign-on: [`SSO_CONFIGURATION`] (and `OIDC_PREVIOUS_SIGNING_KEY_ID` while a
+    /// rotated key's tokens can live).
+    single_sign_on: bool,
 }
 
 /// An upstream system: the variable naming its endpoint secret, and how its adapter is installed.
@@ -105,7 +120,8 @@ impl Lambda {
         // `IDENTITY_PHONE_WINDOW` and `IDENTITY_IPIN_WINDOW` (the provider's defaults when unset),
         // the web origins from `ALLOWED_ORIGINS` (comma separated).
         let opens_identity_requests = matches!(function, Function::VerifyIdentity);
-        Self { function, handlers: function.handlers(), upstream, opens_identity_requests }
+        let single_sign_on = matches!(function, Function::SingleSignOn);
+        Self { function, handlers: function.handlers(), upstream, opens_identity_requests, single_sign_on }
     }
 
     /// The variable naming its upstream system's endpoint secret, if it reaches one.
@@ -118,12 +134,20 @@ impl Lambda {
         self.opens_identity_requests
     }
 
+    /// Whether it serves single sign-on (and reads the clients' secret and the signing key).
+    pub fn single_sign_on(self) -> bool {
+        self.single_sign_on
+    }
+
     /// Every environment variable it requires.
     pub fn configuration(self) -> Vec<&'static str> {
         let mut all = SERVICE_CONFIGURATION.to_vec();
         all.extend(self.upstream_secret_variable());
         if self.opens_identity_requests {
             all.extend(IDENTITY_CONFIGURATION);
+        }
+        if self.single_sign_on {
+            all.extend(SSO_CONFIGURATION);
         }
         all
     }
@@ -155,13 +179,18 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
     };
     let upstream = lambda.upstream.map(|u| required(u.secret_variable).map(|id| (u, id))).transpose()?;
     let identity = lambda.opens_identity_requests.then(identity_configuration).transpose()?;
+    let sso = lambda.single_sign_on.then(sso_configuration).transpose()?;
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
     let config =
         crate::aws::lambda_config(endpoint.as_deref(), Patience::Deployed).ok_or(ConfigError::Missing("AWS_REGION"))?;
     let secrets = Arc::new(SecretsManager::new(crate::xray::secrets_manager(&config)));
     let table = DynamoTable::new(crate::xray::dynamodb(&config), table_name);
     let load = async {
-        let extra = upstream.as_ref().map(|(_, id)| id).or(identity.as_ref().map(|(id, _, _)| id));
+        let extra = upstream
+            .as_ref()
+            .map(|(_, id)| id)
+            .or(identity.as_ref().map(|(id, _, _)| id))
+            .or(sso.as_ref().map(|sso| &sso.clients_secret));
         match extra {
             Some(id) => KeyRing::load_with_secret(secrets, ids, id, SECRET_REFRESH).await.map(|(k, e)| (k, Some(e))),
             None => KeyRing::load(secrets, ids, SECRET_REFRESH).await.map(|keys| (keys, None)),
@@ -190,6 +219,10 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         }
         _ => (NiceApi::result_reader(), ClientOrigins::default()),
     };
+    let sso = match (sso, &extra_secret) {
+        (Some(sso), Some(secret)) => sso.provider(&config, secret)?,
+        _ => crate::sso::Provider::unconfigured(),
+    };
     Ok(Service {
         records: Records::new(Arc::new(table)),
         clock: Arc::new(SystemClock),
@@ -199,6 +232,7 @@ pub async fn production_service(lambda: Lambda) -> Result<Service, ConfigError> 
         hashing: Arc::new(HashingTurns::per_core(MAX_HASHING_WAIT)),
         keys,
         upstreams,
+        sso,
     })
 }
 
@@ -208,6 +242,47 @@ fn identity_configuration() -> Result<(String, NiceEndpoints, ClientOrigins), Co
     let origins = required(ALLOWED_ORIGINS)?;
     let origins = ClientOrigins::new(origins.split(',').map(str::to_owned), ReturnPage::ApiDomain)?;
     Ok((required(IDENTITY_SECRET_ID)?, NiceEndpoints::from_env()?, origins))
+}
+
+/// What the single sign-on function reads at start besides the keys.
+struct SsoConfiguration {
+    issuer: String,
+    authorization_endpoint: String,
+    clients_secret: String,
+    signing_key: String,
+    previous_signing_key: Option<String>,
+}
+
+fn sso_configuration() -> Result<SsoConfiguration, ConfigError> {
+    Ok(SsoConfiguration {
+        issuer: required(ISSUER)?.trim_end_matches('/').to_owned(),
+        authorization_endpoint: required(OIDC_AUTHORIZATION_ENDPOINT)?,
+        clients_secret: required(OIDC_CLIENTS_SECRET_ID)?,
+        signing_key: required(OIDC_SIGNING_KEY_ID)?,
+        previous_signing_key: std::env::var(OIDC_PREVIOUS_SIGNING_KEY_ID).ok().filter(|v| !v.is_empty()),
+    })
+}
+
+impl SsoConfiguration {
+    /// The provider: the clients from their secret (the JSON list of API.md), the KMS signer.
+    fn provider(
+        self,
+        config: &aws_config::SdkConfig,
+        secret: &serde_json::Value,
+    ) -> Result<crate::sso::Provider, ConfigError> {
+        let clients = crate::sso::Clients::from_json(&secret.to_string())?;
+        let signer = crate::sso::kms::KmsSigner::new(
+            aws_sdk_kms::Client::new(config),
+            self.signing_key,
+            self.previous_signing_key,
+        );
+        Ok(crate::sso::Provider {
+            issuer: self.issuer,
+            authorization_endpoint: self.authorization_endpoint,
+            clients: Arc::new(clients),
+            signer: Arc::new(signer),
+        })
+    }
 }
 
 /// Runs one function: its routes from the shared table, on the production service.

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod passwords;
 pub mod records;
 pub mod secrets;
+pub mod sso;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

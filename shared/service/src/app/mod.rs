@@ -10,6 +10,7 @@ pub mod recovery;
 pub mod reference;
 pub mod sessions;
 pub mod signup;
+pub mod sso;
 
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ pub struct Service {
     /// The residency registry and DLS; unconfigured (every call unavailable) in the functions that
     /// never call them.
     pub upstreams: Upstreams,
+    /// The OpenID Connect provider: issuer, registered clients, ID-token signer; unconfigured in
+    /// the functions that never serve single sign-on.
+    pub sso: crate::sso::Provider,
 }
 
 #[derive(Debug, thiserror::Error)]

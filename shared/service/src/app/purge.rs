@@ -52,7 +52,9 @@ fn classify(key: &Key) -> Due {
             | Partition::Idempotency
             | Partition::Session
             | Partition::Audit
-            | Partition::Outbox,
+            | Partition::Outbox
+            | Partition::AuthorizationCode
+            | Partition::Grant,
         ) => Due::Transient,
         Some(Partition::Member) => match member_of(key) {
             Some(id) => Due::Member(id.to_owned()),

@@ -44,12 +44,14 @@ pub enum ProblemCode {
     UpstreamUnavailable,
     IdempotencyKeyReused,
     IdempotencyInProgress,
+    SsoInvalidClient,
+    SsoEntitlementRequired,
     Internal,
 }
 
 impl ProblemCode {
     /// Every code.
-    pub const ALL: [ProblemCode; 39] = [
+    pub const ALL: [ProblemCode; 41] = [
         ProblemCode::RequestMalformed,
         ProblemCode::RequestUnsupportedMediaType,
         ProblemCode::RequestTooLarge,
@@ -88,6 +90,8 @@ impl ProblemCode {
         ProblemCode::UpstreamUnavailable,
         ProblemCode::IdempotencyKeyReused,
         ProblemCode::IdempotencyInProgress,
+        ProblemCode::SsoInvalidClient,
+        ProblemCode::SsoEntitlementRequired,
         ProblemCode::Internal,
     ];
 
@@ -132,6 +136,8 @@ impl ProblemCode {
             ProblemCode::UpstreamUnavailable => "upstream.unavailable",
             ProblemCode::IdempotencyKeyReused => "idempotency.key_reused",
             ProblemCode::IdempotencyInProgress => "idempotency.in_progress",
+            ProblemCode::SsoInvalidClient => "sso.invalid_client",
+            ProblemCode::SsoEntitlementRequired => "sso.entitlement_required",
             ProblemCode::Internal => "internal",
         }
     }
@@ -235,6 +241,12 @@ impl ProblemCode {
                 ("멱등키 재사용", "같은 Idempotency-Key가 다른 요청에 사용되었습니다.")
             }
             ProblemCode::IdempotencyInProgress => ("요청 처리 중", "같은 Idempotency-Key의 요청이 아직 처리 중입니다."),
+            ProblemCode::SsoInvalidClient => {
+                ("등록되지 않은 서비스", "등록되지 않은 서비스이거나 돌아갈 주소가 등록된 주소와 다릅니다.")
+            }
+            ProblemCode::SsoEntitlementRequired => {
+                ("이용 자격 필요", "이 서비스를 이용하려면 비대면자격확인인증이 필요합니다.")
+            }
             ProblemCode::Internal => ("서버 오류", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
         }
     }
@@ -338,6 +350,13 @@ impl ProblemCode {
             }
             ProblemCode::IdempotencyInProgress => {
                 ("Request in progress", "A request with this Idempotency-Key is still being processed.")
+            }
+            ProblemCode::SsoInvalidClient => (
+                "Unknown client",
+                "The service is not registered, or the address to return to is not one it registered.",
+            ),
+            ProblemCode::SsoEntitlementRequired => {
+                ("Entitlement required", "This service needs a non-face-to-face certification of your membership.")
             }
             ProblemCode::Internal => ("Internal error", "The request could not be processed. Please try again later."),
         }

@@ -11,6 +11,7 @@ mod idempotency;
 mod identity;
 mod members;
 pub mod messages;
+mod oauth;
 pub mod problem;
 mod reference;
 mod routes;

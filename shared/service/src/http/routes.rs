@@ -10,7 +10,7 @@
 //! repeats the key (a new sign-up's token, sign-in, refresh, recovery).
 
 use super::declare::declare_routes;
-use super::{certification, identity, members, reference, signup};
+use super::{certification, identity, members, oauth, reference, signup};
 
 /// The declarations, handed to `$callback`: `declare_routes` here, `declare_lambdas` in
 /// `crate::lambda` (so the HTTP layer does not depend on the functions' runtime).
@@ -59,6 +59,18 @@ macro_rules! route_declarations {
             }
             CertifyStudent "certify-student" CERTIFY_STUDENT certify_student {
                 PostStudent: POST "/v1/members/me/certifications/student" => certification::certify_student, auth Member, idempotent;
+            }
+            /// The OpenID Connect provider of the libraries' services (single sign-on). The
+            /// authorization page's call is public: declining needs no sign-in, approving checks
+            /// the member's token itself.
+            SingleSignOn "single-sign-on" SINGLE_SIGN_ON single_sign_on {
+                GetOpenidConfiguration: GET "/.well-known/openid-configuration" => oauth::discovery, auth Public;
+                GetJwks: GET "/oauth2/jwks" => oauth::jwks, auth Public;
+                PostToken: POST "/oauth2/token" => oauth::token, auth Public;
+                GetUserinfo: GET "/oauth2/userinfo" => oauth::userinfo, auth Public;
+                GetLogout: GET "/oauth2/logout" => oauth::logout, auth Public;
+                GetOauthClient: GET "/v1/oauth2/clients/{clientId}" => oauth::client, auth Public;
+                PostAuthorizations: POST "/v1/oauth2/authorizations" => oauth::authorize, auth Public;
             }
         }
     };

@@ -35,10 +35,14 @@ pub enum Partition {
     Guardian,
     /// `PURGE`: the purge's checkpoint.
     Purge,
+    /// `OAUTHCODE#<sha256(code)>`: a single sign-on authorization code.
+    AuthorizationCode,
+    /// `GRANT#<id>`: what a single sign-on client holds for a member.
+    Grant,
 }
 
 impl Partition {
-    const PREFIXES: [(&'static str, Partition); 14] = [
+    const PREFIXES: [(&'static str, Partition); 16] = [
         ("SIGNUP", Partition::Signup),
         ("MEMBER", Partition::Member),
         ("IDREQ", Partition::IdentityRequest),
@@ -53,6 +57,8 @@ impl Partition {
         ("CARD", Partition::Claim),
         ("GUARDIAN", Partition::Guardian),
         ("PURGE", Partition::Purge),
+        ("OAUTHCODE", Partition::AuthorizationCode),
+        ("GRANT", Partition::Grant),
     ];
 
     /// The partition a key lies in; none for a prefix the service does not write.
@@ -112,6 +118,14 @@ pub(super) fn guardian_link_key(guardian_person_key: &str, member_id: &str) -> K
 
 pub(super) fn audit_partition(subject: &str) -> String {
     format!("AUDIT#{subject}")
+}
+
+pub(super) fn authorization_code_key(code_hash: &str) -> Key {
+    Key::new(format!("OAUTHCODE#{code_hash}"), "CODE")
+}
+
+pub(super) fn grant_key(grant_id: &str) -> Key {
+    Key::new(format!("GRANT#{grant_id}"), "GRANT")
 }
 
 pub(super) fn outbox_key(message_id: &str) -> Key {

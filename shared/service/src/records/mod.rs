@@ -17,6 +17,7 @@ mod identity;
 pub mod keys;
 mod member;
 mod membership;
+mod oauth;
 mod outbox;
 mod purge;
 mod session;
@@ -30,6 +31,7 @@ pub use member::{
     consent_events, CertificationOutcome, ClaimKind, ClaimRecord, ClaimRef, ConsentHistoryRecord, CreateMemberError,
     GuardianRecord, Holder, MemberChanged, MemberRecord, NewMember, UpgradeError,
 };
+pub use oauth::{AuthorizationCodeRecord, GrantRecord};
 pub use outbox::{
     outbox_item_of, outbox_key_of, Milestone, OutboxMessage, OutboxStatus, FIRST_RETRY, MAX_ATTEMPTS, PARKED_PK,
     SEND_LEASE,
