@@ -715,7 +715,7 @@ export function relabel(root) {
   }
 }
 
-// The service's problem texts (shared/service/src/http/messages.rs), by code, so that a problem on
+// The service's problem texts (shared/service/src/http/codes.rs), by code, so that a problem on
 // screen is re-written in the other language when the language changes: [title, detail] per language.
 const PROBLEM_TEXTS = {
   'request.malformed': { ko: ["잘못된 요청", "요청 본문이나 헤더의 형식이 올바르지 않습니다."], en: ["Malformed request", "The request body or a header is not well-formed."] },
@@ -756,9 +756,12 @@ const PROBLEM_TEXTS = {
   'upstream.unavailable': { ko: ["연계 시스템 응답 없음", "연계 기관의 시스템이 응답하지 않습니다. 잠시 후 다시 시도해 주세요."], en: ["Upstream unavailable", "A connected system is not responding. Please try again shortly."] },
   'idempotency.key_reused': { ko: ["멱등키 재사용", "같은 Idempotency-Key가 다른 요청에 사용되었습니다."], en: ["Idempotency key reused", "This Idempotency-Key was used with another request body."] },
   'idempotency.in_progress': { ko: ["요청 처리 중", "같은 Idempotency-Key의 요청이 아직 처리 중입니다."], en: ["Request in progress", "A request with this Idempotency-Key is still being processed."] },
+  'sso.invalid_client': { ko: ["등록되지 않은 서비스", "등록되지 않은 서비스이거나 돌아갈 주소가 등록된 주소와 다릅니다."], en: ["Unknown client", "The service is not registered, or the address to return to is not one it registered."] },
+  'sso.entitlement_required': { ko: ["이용 자격 필요", "이 서비스를 이용하려면 비대면자격확인인증이 필요합니다."], en: ["Entitlement required", "This service needs a non-face-to-face certification of your membership."] },
+  'internal': { ko: ["서버 오류", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."], en: ["Internal error", "The request could not be processed. Please try again later."] },
 };
 
-/** The service's messages next to a field, by `errors[].code`: [Korean, English]. */
+/** The service's messages next to a field (http/messages.rs), by `errors[].code`: [Korean, English]. */
 const FIELD_TEXTS = {
   required: ["필수 입력 항목입니다.", "This field is required."],
   unknown_field: ["허용되지 않는 항목입니다.", "This field is unknown or cannot be set."],

@@ -3,8 +3,10 @@
 //! is deployed with what it needs.
 
 mod agreement;
+mod deployed;
 mod documents;
 mod events;
 mod generated;
 mod sources;
 mod template;
+mod web_texts;

@@ -267,7 +267,11 @@ pub async fn serve(
 fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     use axum::response::IntoResponse;
     tracing::error!("a request panicked; answered 500");
-    membership::http::problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response()
+    membership::http::problem::Problem::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        membership::http::problem::ProblemCode::Internal,
+    )
+    .into_response()
 }
 
 /// local-api's two clients (API.md): the e-library (confidential, secret `e-library-local-secret`,

@@ -26,7 +26,7 @@ use subtle::ConstantTimeEq;
 use super::upstream::refusal;
 use super::Simulators;
 use membership::http::extract::ApiJson;
-use membership::http::problem::Problem;
+use membership::http::problem::{Problem, ProblemCode};
 use membership::keys::random_id;
 use membership::upstream::System;
 
@@ -72,7 +72,8 @@ pub(super) async fn register_account(
     let password = errors.take("/dlsPassword", DlsPassword::parse(body.dls_password.expose_secret()));
     let created_on = errors.take("/createdOn", CalendarDate::parse(&body.created_on));
     let (Some(name), Some(id), Some(password), Some(created_on)) = (name, id, password, created_on) else {
-        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(errors.into_vec()));
+        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::ValidationFailed)
+            .with_errors(errors.into_vec()));
     };
     let mut accounts = sim.dls_accounts.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     accounts.insert(id.expose().to_owned(), Account { name, password, created_on });

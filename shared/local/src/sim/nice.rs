@@ -29,7 +29,7 @@ use super::upstream::SimulatedSystem;
 use super::Simulators;
 use membership::clock::Clock;
 use membership::http::extract::parse_value;
-use membership::http::problem::Problem;
+use membership::http::problem::{Problem, ProblemCode};
 use membership::identity::nice::{method_of_product, CRYPTO_TOKEN_PATH, GATEWAY_OK, TOKEN_PATH};
 use membership::identity::protocol::{self, form_pairs, form_value, RequestKeys};
 

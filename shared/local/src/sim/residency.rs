@@ -27,7 +27,7 @@ use super::upstream::refusal;
 use super::Simulators;
 use membership::clock::Clock;
 use membership::http::extract::ApiJson;
-use membership::http::problem::Problem;
+use membership::http::problem::{Problem, ProblemCode};
 use membership::keys::random_id;
 use membership::upstream::System;
 
@@ -81,7 +81,8 @@ pub(super) async fn register_resident(
     let name = errors.take("/name", PersonName::parse(&body.name));
     let region = errors.take("/region", region(&body.region));
     let (Some(rrn), Some(name), Some(region)) = (rrn, name, region) else {
-        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(errors.into_vec()));
+        return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::ValidationFailed)
+            .with_errors(errors.into_vec()));
     };
     let mut people = sim.residents.people.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     people.insert(rrn.expose_digits().to_owned(), Resident { name, region });

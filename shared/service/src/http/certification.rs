@@ -2,14 +2,13 @@
 
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::Json;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
+use super::answer::Answer;
 use super::extract::{ApiJson, ClientChannel, ConsentBody};
 use super::identity::IdentityBody;
-use super::members::{instant, ActiveMember};
+use super::members::ActiveMember;
 use crate::app::certification::{CitizenForm, ConsentForm, StudentForm};
 use crate::app::{Failure, Service};
 
@@ -51,13 +50,25 @@ pub struct StudentBody {
 }
 
 fn certified(certified: crate::app::certification::Certified) -> impl IntoResponse {
-    Json(json!({
-        "grade": certified.grade,
-        "certification": {
-            "method": certified.outcome.method,
-            "certifiedAt": instant(certified.outcome.certified_at),
-        },
-    }))
+    let outcome = certified.outcome;
+    Answer(CertifiedAnswer {
+        grade: certified.grade,
+        certification: CertificationAnswer { method: outcome.method, certified_at: outcome.certified_at },
+    })
+}
+
+#[derive(Serialize)]
+struct CertifiedAnswer<Grade, Method> {
+    grade: Grade,
+    certification: CertificationAnswer<Method>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CertificationAnswer<Method> {
+    method: Method,
+    #[serde(with = "time::serde::rfc3339")]
+    certified_at: time::OffsetDateTime,
 }
 
 pub async fn certify_citizen(

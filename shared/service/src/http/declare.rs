@@ -1,6 +1,6 @@
 //! The macro behind [`super::routes`]: from one declaration per route it writes the `Function`
 //! enum with `Function::ALL`, the `ROUTES` table (method, path, function, template event, auth kind,
-//! idempotency policy) and each function's own handlers, so a function's binary names, and links,
+//! idempotency policy, caching) and each function's own handlers, so a function's binary names, and links,
 //! only the handlers of its routes.
 
 /// Declares every function and its routes:
@@ -8,16 +8,21 @@
 /// ```text
 /// /// What the function does.
 /// Variant "package-name" CONSTANT handlers_fn {
-///     TemplateEvent: METHOD "/path/{param}" => module::handler, auth Public|Signup|Member[, idempotent];
+///     TemplateEvent: METHOD "/path/{param}" => module::handler, auth Public|Signup|Member[, idempotent][, cacheable];
 /// }
 /// ```
 macro_rules! declare_routes {
+    // The flags of a route, in any order; an unknown flag matches no rule and does not compile.
     (@idempotent) => { false };
-    (@idempotent idempotent) => { true };
+    (@idempotent idempotent $($rest:ident)*) => { true };
+    (@idempotent cacheable $($rest:ident)*) => { $crate::http::declare::declare_routes!(@idempotent $($rest)*) };
+    (@cacheable) => { false };
+    (@cacheable cacheable $($rest:ident)*) => { true };
+    (@cacheable idempotent $($rest:ident)*) => { $crate::http::declare::declare_routes!(@cacheable $($rest)*) };
     ($(
         $(#[doc = $doc:literal])*
         $function:ident $name:literal $lambda:ident $handlers:ident {
-            $( $event:ident : $method:ident $path:literal => $handler:path, auth $auth:ident $(, $idempotent:ident)? ; )+
+            $( $event:ident : $method:ident $path:literal => $handler:path, auth $auth:ident $(, $flag:ident)* ; )+
         }
     )+) => {
         /// The Lambda functions of the service; each serves the routes declared under it.
@@ -63,8 +68,9 @@ macro_rules! declare_routes {
                     auth: $crate::http::Auth::$auth,
                     idempotency: $crate::http::Idempotency::of(
                         $crate::http::Auth::$auth,
-                        $crate::http::declare::declare_routes!(@idempotent $($idempotent)?),
+                        $crate::http::declare::declare_routes!(@idempotent $($flag)*),
                     ),
+                    cacheable: $crate::http::declare::declare_routes!(@cacheable $($flag)*),
                 },
             )+)+
         ];
@@ -108,7 +114,7 @@ macro_rules! declare_lambdas {
     ($(
         $(#[doc = $doc:literal])*
         $function:ident $name:literal $lambda:ident $handlers:ident {
-            $( $event:ident : $method:ident $path:literal => $handler:path, auth $auth:ident $(, $idempotent:ident)? ; )+
+            $( $event:ident : $method:ident $path:literal => $handler:path, auth $auth:ident $(, $flag:ident)* ; )+
         }
     )+) => {
         $( pub const $lambda: Lambda = Lambda::of(Function::$function); )+

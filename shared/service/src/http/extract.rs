@@ -9,7 +9,7 @@ use membership_domain::signup::Channel;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 
 /// Bodies over this size are refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -29,7 +29,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|value| value.to_str().ok())
             .is_some_and(is_json_media_type);
         if !is_json {
-            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.unsupported_media_type"));
+            return Err(Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ProblemCode::RequestUnsupportedMediaType));
         }
         let declared = request
             .headers()
@@ -66,7 +66,7 @@ fn is_json_media_type(value: &str) -> bool {
 
 /// Well-formed JSON whose objects name each member once (serde_json alone keeps the last of two).
 fn parse_object_strictly(bytes: &[u8]) -> Result<Value, Problem> {
-    let malformed = || Problem::new(StatusCode::BAD_REQUEST, "request.malformed");
+    let malformed = || Problem::new(StatusCode::BAD_REQUEST, ProblemCode::RequestMalformed);
     serde_json::from_slice::<UniqueMembers>(bytes).map_err(|_| malformed())?;
     serde_json::from_slice(bytes).map_err(|_| malformed())
 }
@@ -126,7 +126,7 @@ impl<'de> serde::de::Visitor<'de> for UniqueMembersVisitor {
 }
 
 fn too_large() -> Problem {
-    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large")
+    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, ProblemCode::RequestTooLarge)
 }
 
 /// Reads a JSON value as `T`, turning serde's complaint into a field error with a JSON Pointer.
@@ -220,7 +220,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
         axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| PathParam(value))
-            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "request.malformed"))
+            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, ProblemCode::RequestMalformed))
     }
 }
 
@@ -231,7 +231,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SignupBearer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        bearer(parts).map(SignupBearer).ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "signup.token_invalid"))
+        bearer(parts)
+            .map(SignupBearer)
+            .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, ProblemCode::SignupTokenInvalid))
     }
 }
 

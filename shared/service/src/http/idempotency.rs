@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::extract::BODY_LIMIT;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use super::{Idempotency, Route};
 use crate::app::{Failure, Service};
 use crate::keys::{hex, token_hash};
@@ -33,7 +33,7 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
         return next.run(request).await;
     };
     let Some(key) = valid_key(raw_key).map(str::to_owned) else {
-        return Problem::new(StatusCode::BAD_REQUEST, "request.malformed").into_response();
+        return Problem::new(StatusCode::BAD_REQUEST, ProblemCode::RequestMalformed).into_response();
     };
     // The caller the route authenticates: a record is theirs alone, so a saved answer never reaches
     // anyone else. A request that names no caller, or one that does not authenticate, gets no saved
@@ -59,7 +59,7 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
     };
     let route = route.path;
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large").into_response();
+        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, ProblemCode::RequestTooLarge).into_response();
     };
     // Not JSON: the route refuses it the same way every time; there is nothing to remember.
     let Ok(payload) = serde_json::from_slice::<Value>(&bytes) else {
@@ -74,10 +74,12 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
     match service.records.claim_idempotency(&record_id, &payload_hmac, now).await {
         Err(error) => Failure::from(error).into_response(),
         Ok(IdempotencyClaim::Existing(record)) if record.payload_hmac != payload_hmac => {
-            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency.key_reused").into_response()
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::IdempotencyKeyReused).into_response()
         }
         Ok(IdempotencyClaim::Existing(record)) => match record.response {
-            None => Problem::new(StatusCode::CONFLICT, "idempotency.in_progress").retry_after(1).into_response(),
+            None => {
+                Problem::new(StatusCode::CONFLICT, ProblemCode::IdempotencyInProgress).retry_after(1).into_response()
+            }
             Some(saved) => replay(&saved, &keys.idempotency),
         },
         Ok(IdempotencyClaim::Claimed) => {
@@ -126,7 +128,7 @@ pub async fn idempotency(State(service): State<Service>, request: Request, next:
 fn replay(saved: &SavedResponse, key: &crate::keys::SecretKey) -> Response {
     let Some(body) = key.open(&saved.sealed_body) else {
         tracing::error!("saved idempotent response does not open with the current key");
-        return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal").into_response();
+        return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, ProblemCode::Internal).into_response();
     };
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::from_u16(saved.status).unwrap_or(StatusCode::OK);

@@ -11,8 +11,8 @@ use membership_domain::identity::Method;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::answer::instant;
 use super::extract::{bearer, ApiJson};
-use super::members::instant;
 use crate::app::identity::{IdentityForm, ReturnPage, RETURN_PATH};
 use crate::app::{Failure, Service};
 use crate::identity::protocol::{form_pairs, form_value};
@@ -97,7 +97,7 @@ pub async fn create_request(
     let created = service.request_identity(body.purpose, owner, body.method, &body.origin, &return_url).await?;
     let body = json!({
         "requestId": created.request_id,
-        "expiresAt": instant(created.expires_at),
+        "expiresAt": instant(created.expires_at)?,
         "provider": {
             "url": created.window_url,
             "method": "POST",

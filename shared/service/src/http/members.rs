@@ -9,14 +9,14 @@ use membership_domain::calendar::{seoul_date, CalendarDate};
 use membership_domain::member::{consent_renewal_due, standing, Standing};
 use membership_domain::password::Password;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::answer::{instant, Answer};
 use super::extract::{bearer, ApiJson, ClientChannel, ConsentBody};
 use super::identity::IdentityBody;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use crate::app::members::{ContactChange, MemberView};
 use crate::app::sessions::{Caller, SignIn, Tokens};
 use crate::app::{Failure, Service};
@@ -57,10 +57,6 @@ impl FromRequestParts<Service> for AnyMember {
     }
 }
 
-pub fn instant(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
-
 fn tokens_body(tokens: Tokens) -> Value {
     json!({
         "accessToken": tokens.access_token,
@@ -72,17 +68,17 @@ fn tokens_body(tokens: Tokens) -> Value {
 }
 
 /// The member as `GET /v1/members/me` shows it.
-pub fn member_body(view: &MemberView, now: OffsetDateTime) -> Value {
+pub fn member_body(view: &MemberView, now: OffsetDateTime) -> Result<Value, Failure> {
     let member = &view.member;
     let status = match standing(member.consent_renewed_at, now) {
         Standing::Active => "active",
         Standing::Dormant | Standing::Withdrawn => "dormant",
     };
-    let certifications: Vec<Value> = view
+    let certifications = view
         .certifications
         .iter()
-        .map(|c| json!({ "method": c.method, "certifiedAt": instant(c.certified_at) }))
-        .collect();
+        .map(|c| Ok(json!({ "method": c.method, "certifiedAt": instant(c.certified_at)? })))
+        .collect::<Result<Vec<Value>, Failure>>()?;
     let mut body = json!({
         "memberId": member.member_id,
         "username": member.username,
@@ -97,13 +93,13 @@ pub fn member_body(view: &MemberView, now: OffsetDateTime) -> Value {
         "phone": member.phone,
         "entitlements": member.grade.entitlements(),
         "certifications": certifications,
-        "consentRenewalDue": instant(consent_renewal_due(member.consent_renewed_at)),
+        "consentRenewalDue": instant(consent_renewal_due(member.consent_renewed_at))?,
         "createdOn": CalendarDate::from_date(seoul_date(member.created_at)),
     });
     if let Some(guardian) = &member.guardian {
         body["guardian"] = json!({ "name": guardian.name });
     }
-    body
+    Ok(body)
 }
 
 #[derive(Deserialize)]
@@ -120,7 +116,7 @@ pub async fn sign_in(
     let password = Password::presented(body.password.expose_secret());
     Ok(match service.sign_in(&body.username, password).await? {
         SignIn::Member(tokens) => Json(tokens_body(tokens)).into_response(),
-        SignIn::Dormant { access_token, expires_in } => Problem::new(StatusCode::FORBIDDEN, "member.dormant")
+        SignIn::Dormant { access_token, expires_in } => Problem::new(StatusCode::FORBIDDEN, ProblemCode::MemberDormant)
             .with("accessToken", access_token)
             .with("tokenType", "Bearer")
             .with("expiresIn", expires_in)
@@ -152,7 +148,7 @@ pub async fn sign_out(
 
 pub async fn me(State(service): State<Service>, AnyMember(caller): AnyMember) -> Result<impl IntoResponse, Failure> {
     let view = service.member_view(caller.member).await?;
-    Ok(Json(member_body(&view, service.clock.now())))
+    Ok(Json(member_body(&view, service.clock.now())?))
 }
 
 /// A field left out stays as it is; `null` would read as clearing it, which no contact field allows.
@@ -179,7 +175,7 @@ pub async fn change_contact(
 ) -> Result<impl IntoResponse, Failure> {
     let change = ContactChange { email: body.email, phone: body.phone, home_library: body.home_library };
     let view = service.change_contact(caller, change).await?;
-    Ok(Json(member_body(&view, service.clock.now())))
+    Ok(Json(member_body(&view, service.clock.now())?))
 }
 
 #[derive(Deserialize)]
@@ -213,7 +209,14 @@ pub async fn renew_consent(
 ) -> Result<impl IntoResponse, Failure> {
     let answers = body.consents.into_iter().map(ConsentBody::into_answer).collect();
     let due = service.renew_consent(caller, answers, channel).await?;
-    Ok(Json(json!({ "consentRenewalDue": instant(due) })))
+    Ok(Answer(RenewalAnswer { consent_renewal_due: due }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RenewalAnswer {
+    #[serde(with = "time::serde::rfc3339")]
+    consent_renewal_due: OffsetDateTime,
 }
 
 pub async fn withdraw(
@@ -268,35 +271,35 @@ pub async fn export(
 ) -> Result<impl IntoResponse, Failure> {
     let export = service.export(caller).await?;
     let now = service.clock.now();
-    let consents: Vec<Value> = export
+    let consents = export
         .consents
         .iter()
         .map(|c| {
-            json!({
+            Ok(json!({
                 "document": c.answer.document, "version": c.answer.version, "agreed": c.answer.agreed,
-                "at": instant(c.at), "channel": c.channel,
-            })
+                "at": instant(c.at)?, "channel": c.channel,
+            }))
         })
-        .collect();
-    let certifications: Vec<Value> = export
+        .collect::<Result<Vec<Value>, Failure>>()?;
+    let certifications = export
         .view
         .certifications
         .iter()
-        .map(|c| json!({ "method": c.method, "certifiedAt": instant(c.certified_at), "reference": c.reference }))
-        .collect();
-    let audit: Vec<Value> = export
+        .map(|c| Ok(json!({ "method": c.method, "certifiedAt": instant(c.certified_at)?, "reference": c.reference })))
+        .collect::<Result<Vec<Value>, Failure>>()?;
+    let audit = export
         .audit
         .iter()
         .map(|e| {
-            json!({
-                "event": e.event, "at": instant(e.at), "requestId": e.request_id,
+            Ok(json!({
+                "event": e.event, "at": instant(e.at)?, "requestId": e.request_id,
                 "sourceIp": e.source_ip, "details": e.details,
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<Value>, Failure>>()?;
     Ok(Json(json!({
-        "exportedAt": instant(now),
-        "member": member_body(&export.view, now),
+        "exportedAt": instant(now)?,
+        "member": member_body(&export.view, now)?,
         "consents": consents,
         "certifications": certifications,
         "auditEvents": audit,
@@ -309,5 +312,5 @@ pub async fn upgrade(
     ApiJson(body): ApiJson<IdentityResultBody>,
 ) -> Result<impl IntoResponse, Failure> {
     let view = service.upgrade(caller, &body.identity.into()).await?;
-    Ok(Json(member_body(&view, service.clock.now())))
+    Ok(Json(member_body(&view, service.clock.now())?))
 }

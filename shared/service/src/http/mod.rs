@@ -2,7 +2,9 @@
 //! `cargo lambda watch` and the local server build their routers, so nothing about a route is
 //! written twice.
 
+mod answer;
 mod certification;
+pub mod codes;
 mod declare;
 pub mod extract;
 mod idempotency;
@@ -26,6 +28,7 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument;
 
+use self::codes::ProblemCode;
 pub(crate) use self::declare::declare_lambdas;
 use self::messages::Lang;
 use self::problem::Problem;
@@ -44,6 +47,9 @@ pub struct Route {
     pub auth: Auth,
     /// Whether an `Idempotency-Key` is honoured, and for which caller (API.md, Conventions).
     pub idempotency: Idempotency,
+    /// Whether a cache may store its answers: only reference data, which holds no token or
+    /// personal data (API.md, Conventions); every other answer carries `Cache-Control: no-store`.
+    pub cacheable: bool,
 }
 
 /// The caller a route authenticates.
@@ -129,23 +135,40 @@ pub fn function_router_with(service: Service, function: Function, handlers: Hand
 }
 
 async fn served_elsewhere() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not_found")
+    Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound)
 }
 
 /// Adds what every response needs, whoever serves it: problem+json 404/405 for what matched no
 /// route, `x-request-id`, the language of problems, and one log line per request.
 pub fn finish(router: Router) -> Router {
     router
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "not_found") })
-        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed") })
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound) })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, ProblemCode::MethodNotAllowed)
+        })
         .layer(from_fn(observe))
 }
 
-/// API.md: every answer under `/v1` but the reference data, and everything under `/oauth2`, may
-/// carry a token or personal data, and is never stored by a cache (`Cache-Control: no-store`).
-fn holds_personal_data(path: &str) -> bool {
-    const REFERENCE: [&str; 2] = ["/v1/terms", "/v1/libraries"];
-    (path.starts_with("/v1/") && !REFERENCE.contains(&path)) || path.starts_with("/oauth2/")
+/// API.md: every answer but the reference data may carry a token or personal data, and is never
+/// stored by a cache (`Cache-Control: no-store`). A route of the table says so in its declaration;
+/// what no route of the table answers (a 404, a local-only page) is private unless it says otherwise.
+fn cache_policy(method: &Method, path: &str, matched: Option<&MatchedPath>) -> CachePolicy {
+    // axum answers HEAD with the GET route.
+    let method = if method == Method::HEAD { &Method::GET } else { method };
+    match matched.and_then(|path| Route::find(method, path.as_str())) {
+        Some(route) if route.cacheable => CachePolicy::Cacheable,
+        Some(_) => CachePolicy::NoStore,
+        // API.md names everything under /oauth2 (the authorization page the local crate serves too).
+        None if path.starts_with("/oauth2/") => CachePolicy::NoStore,
+        None => CachePolicy::NoStoreUnlessSet,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CachePolicy {
+    Cacheable,
+    NoStore,
+    NoStoreUnlessSet,
 }
 
 async fn observe(request: Request, next: Next) -> Response {
@@ -159,8 +182,9 @@ async fn observe(request: Request, next: Next) -> Response {
         request.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let method = request.method().clone();
-    let private = holds_personal_data(request.uri().path());
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let matched = request.extensions().get::<MatchedPath>();
+    let cache = cache_policy(&method, request.uri().path(), matched);
+    let route = matched.map(|p| p.as_str().to_owned());
     let invocation = crate::telemetry::Invocation::of(request.extensions());
     let span = tracing::info_span!(
         "request",
@@ -181,8 +205,15 @@ async fn observe(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    if private {
-        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let no_store = HeaderValue::from_static("no-store");
+    match cache {
+        CachePolicy::Cacheable => {}
+        CachePolicy::NoStore => {
+            response.headers_mut().insert(axum::http::header::CACHE_CONTROL, no_store);
+        }
+        CachePolicy::NoStoreUnlessSet => {
+            response.headers_mut().entry(axum::http::header::CACHE_CONTROL).or_insert(no_store);
+        }
     }
     // API.md: JSON out is `application/json; charset=utf-8`; axum's `Json` names no charset.
     let content_type = response.headers().get(axum::http::header::CONTENT_TYPE);
@@ -192,12 +223,12 @@ async fn observe(request: Request, next: Next) -> Response {
             .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     }
     let replayed = response.headers().contains_key("idempotent-replayed");
-    let code = problem.as_ref().map(|p| p.code).unwrap_or("");
+    let code = problem.as_ref().map(|p| p.code.as_str()).unwrap_or("");
     crate::metrics::request_finished(method.as_str(), route.as_deref(), response.status().as_u16(), code, replayed);
     tracing::info!(
         parent: &span,
         status = response.status().as_u16(),
-        code = problem.as_ref().map(|p| p.code).unwrap_or(""),
+        code,
         latency_us = started.elapsed().as_micros() as u64,
         "request completed"
     );

@@ -11,7 +11,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{bearer, ApiJson, PathParam, BODY_LIMIT};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemCode};
 use crate::app::sso::{Authorization, AuthorizationRequest, Logout, SsoFailure, TokenFailure};
 use crate::app::Service;
 use crate::sso::clients::{ClientName, Entitlement, SCOPES};
@@ -111,7 +111,7 @@ pub async fn client(State(service): State<Service>, PathParam(client_id): PathPa
             requires: client.requires.clone(),
         })
         .into_response(),
-        None => Problem::new(StatusCode::NOT_FOUND, "not_found").into_response(),
+        None => Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound).into_response(),
     }
 }
 
@@ -174,7 +174,9 @@ impl AuthorizationBody {
             .map(|(field, _)| membership_domain::FieldError::new(*field, "too_long"))
             .collect();
         if !errors.is_empty() {
-            return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(errors));
+            return Err(
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::ValidationFailed).with_errors(errors)
+            );
         }
         Ok(AuthorizationRequest {
             response_type: self.response_type,
@@ -201,10 +203,10 @@ impl IntoResponse for SsoFailure {
     fn into_response(self) -> Response {
         match self {
             SsoFailure::InvalidClient => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "sso.invalid_client").into_response()
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::SsoInvalidClient).into_response()
             }
             SsoFailure::EntitlementRequired(entitlement) => {
-                Problem::new(StatusCode::FORBIDDEN, "sso.entitlement_required")
+                Problem::new(StatusCode::FORBIDDEN, ProblemCode::SsoEntitlementRequired)
                     .with("entitlement", entitlement.as_str())
                     .into_response()
             }
@@ -359,7 +361,7 @@ pub async fn userinfo(State(service): State<Service>, request: Request) -> Respo
 /// is signed out.
 pub async fn logout(State(service): State<Service>, RawQuery(query): RawQuery) -> Response {
     let Some(query) = Parameters::parse(query.unwrap_or_default().as_bytes()) else {
-        return Problem::new(StatusCode::BAD_REQUEST, "request.malformed").into_response();
+        return Problem::new(StatusCode::BAD_REQUEST, ProblemCode::RequestMalformed).into_response();
     };
     let outcome = service
         .logout(

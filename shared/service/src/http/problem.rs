@@ -5,17 +5,20 @@ use std::sync::Arc;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use membership_domain::signup::AgeRuleError;
 use membership_domain::FieldError;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-use super::messages::{field_message, problem_text, Lang};
+pub use super::codes::ProblemCode;
+use super::messages::{field_message, Lang};
 use crate::app::Failure;
 
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ProblemCode,
     pub errors: Vec<FieldError>,
     /// Members beyond the standard ones (`expectedStep`, `maskedUsername`, ...).
     pub extensions: Map<String, Value>,
@@ -23,7 +26,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &'static str) -> Self {
+    pub fn new(status: StatusCode, code: ProblemCode) -> Self {
         Self { status, code, errors: Vec::new(), extensions: Map::new(), retry_after: None }
     }
 
@@ -43,33 +46,29 @@ impl Problem {
     }
 
     pub fn validation(field: &str, code: &'static str) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(vec![FieldError::new(field, code)])
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ProblemCode::ValidationFailed)
+            .with_errors(vec![FieldError::new(field, code)])
     }
 
-    pub fn body(&self, lang: Lang) -> Value {
-        let (title, detail) = problem_text(self.code, lang);
-        let mut body = json!({
-            "type": format!("urn:incheon-library:problem:{}", self.code),
-            "title": title,
-            "status": self.status.as_u16(),
-            "detail": detail,
-            "code": self.code,
-        });
-        if !self.errors.is_empty() {
-            body["errors"] = self
+    fn body(&self, lang: Lang) -> ProblemBody<'_> {
+        let (title, detail) = self.code.text(lang);
+        ProblemBody {
+            kind: format!("urn:incheon-library:problem:{}", self.code.as_str()),
+            title,
+            status: self.status.as_u16(),
+            detail,
+            code: self.code.as_str(),
+            errors: self
                 .errors
                 .iter()
-                .map(|e| json!({ "field": e.field, "code": e.code, "message": field_message(e.code, lang) }))
-                .collect();
+                .map(|e| FieldProblem { field: &e.field, code: e.code, message: field_message(e.code, lang) })
+                .collect(),
+            extensions: &self.extensions,
         }
-        if let Value::Object(map) = &mut body {
-            map.extend(self.extensions.clone());
-        }
-        body
     }
 
     pub fn render(&self, lang: Lang) -> Response {
-        let mut response = (self.status, self.body(lang).to_string()).into_response();
+        let mut response = (self.status, Json(self.body(lang))).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json; charset=utf-8"));
         if let Some(seconds) = self.retry_after {
@@ -81,6 +80,28 @@ impl Problem {
         response.extensions_mut().insert(Arc::new(self.clone()));
         response
     }
+}
+
+/// The RFC 9457 members every problem has, then its own (`errors`, extensions).
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: &'static str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldProblem<'a>>,
+    #[serde(flatten)]
+    extensions: &'a Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct FieldProblem<'a> {
+    field: &'a str,
+    code: &'a str,
+    message: &'static str,
 }
 
 /// Written in the language of the request being answered (`Accept-Language`), so a saved
@@ -97,63 +118,75 @@ impl From<Failure> for Problem {
         use StatusCode as S;
         match failure {
             Failure::Validation(errors) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "validation.failed").with_errors(errors)
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::ValidationFailed).with_errors(errors)
             }
-            Failure::WeakPassword(errors) => Problem::new(S::UNPROCESSABLE_ENTITY, "password.weak").with_errors(errors),
-            Failure::SignupNotFound => Problem::new(S::NOT_FOUND, "signup.not_found"),
-            Failure::SignupExpired => Problem::new(S::GONE, "signup.expired"),
-            Failure::SignupTokenInvalid => Problem::new(S::UNAUTHORIZED, "signup.token_invalid"),
+            Failure::WeakPassword(errors) => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::PasswordWeak).with_errors(errors)
+            }
+            Failure::SignupNotFound => Problem::new(S::NOT_FOUND, ProblemCode::SignupNotFound),
+            Failure::SignupExpired => Problem::new(S::GONE, ProblemCode::SignupExpired),
+            Failure::SignupTokenInvalid => Problem::new(S::UNAUTHORIZED, ProblemCode::SignupTokenInvalid),
             Failure::WrongStep { expected } => {
-                Problem::new(S::CONFLICT, "signup.wrong_step").with("expectedStep", expected.as_str())
+                Problem::new(S::CONFLICT, ProblemCode::SignupWrongStep).with("expectedStep", expected.as_str())
             }
-            Failure::ConsentRequired { missing } => Problem::new(S::UNPROCESSABLE_ENTITY, "consent.required")
+            Failure::ConsentRequired { missing } => Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::ConsentRequired)
                 .with("missing", missing.iter().map(|d| d.as_str()).collect::<Vec<_>>()),
-            Failure::ConsentVersionMismatch { field } => Problem::new(S::CONFLICT, "consent.version_mismatch")
+            Failure::ConsentVersionMismatch { field } => Problem::new(S::CONFLICT, ProblemCode::ConsentVersionMismatch)
                 .with_errors(vec![FieldError::new(field, "stale_version")]),
             Failure::ConsentUnknownDocument { field } => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "consent.unknown_document")
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::ConsentUnknownDocument)
                     .with_errors(vec![FieldError::new(field, "invalid_value")])
             }
-            Failure::IdentityResultInvalid => Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_invalid"),
-            Failure::IdentityResultExpired => Problem::new(S::UNPROCESSABLE_ENTITY, "identity.result_expired"),
-            Failure::IdentityResultReplayed => Problem::new(S::CONFLICT, "identity.result_replayed"),
+            Failure::IdentityResultInvalid => Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::IdentityResultInvalid),
+            Failure::IdentityResultExpired => Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::IdentityResultExpired),
+            Failure::IdentityResultReplayed => Problem::new(S::CONFLICT, ProblemCode::IdentityResultReplayed),
             Failure::IdentityVerificationFailed => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "identity.verification_failed")
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::IdentityVerificationFailed)
             }
             Failure::Age(AgeRuleError::RequiresChildSignup) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "age.requires_child_signup")
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::AgeRequiresChildSignup)
             }
             Failure::Age(AgeRuleError::RequiresGeneralSignup) => {
-                Problem::new(S::UNPROCESSABLE_ENTITY, "age.requires_general_signup")
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::AgeRequiresGeneralSignup)
                     .with_errors(vec![FieldError::new("/child/birthDate", "too_old")])
             }
-            Failure::Age(AgeRuleError::GuardianNotAdult) => Problem::new(S::UNPROCESSABLE_ENTITY, "guardian.not_adult"),
+            Failure::Age(AgeRuleError::GuardianNotAdult) => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::GuardianNotAdult)
+            }
             Failure::MemberAlreadyExists { masked_username } => {
-                Problem::new(S::CONFLICT, "member.already_exists").with("maskedUsername", masked_username)
+                Problem::new(S::CONFLICT, ProblemCode::MemberAlreadyExists).with("maskedUsername", masked_username)
             }
-            Failure::UsernameTaken => {
-                Problem::new(S::CONFLICT, "username.taken").with_errors(vec![FieldError::new("/username", "taken")])
-            }
-            Failure::InvalidCredentials => Problem::new(S::UNAUTHORIZED, "auth.invalid_credentials"),
+            Failure::UsernameTaken => Problem::new(S::CONFLICT, ProblemCode::UsernameTaken)
+                .with_errors(vec![FieldError::new("/username", "taken")]),
+            Failure::InvalidCredentials => Problem::new(S::UNAUTHORIZED, ProblemCode::AuthInvalidCredentials),
             Failure::Locked { retry_after_seconds } => {
-                Problem::new(S::TOO_MANY_REQUESTS, "auth.locked").retry_after(retry_after_seconds)
+                Problem::new(S::TOO_MANY_REQUESTS, ProblemCode::AuthLocked).retry_after(retry_after_seconds)
             }
-            Failure::TokenInvalid => Problem::new(S::UNAUTHORIZED, "auth.token_invalid"),
-            Failure::RefreshInvalid => Problem::new(S::UNAUTHORIZED, "auth.refresh_invalid"),
-            Failure::Dormant => Problem::new(S::FORBIDDEN, "member.dormant"),
-            Failure::MemberNotFound => Problem::new(S::NOT_FOUND, "member.not_found"),
-            Failure::NotApplicable => Problem::new(S::CONFLICT, "certification.not_applicable"),
-            Failure::IdentityMismatch => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.identity_mismatch"),
-            Failure::GuardianRequired => Problem::new(S::UNPROCESSABLE_ENTITY, "guardian.required"),
+            Failure::TokenInvalid => Problem::new(S::UNAUTHORIZED, ProblemCode::AuthTokenInvalid),
+            Failure::RefreshInvalid => Problem::new(S::UNAUTHORIZED, ProblemCode::AuthRefreshInvalid),
+            Failure::Dormant => Problem::new(S::FORBIDDEN, ProblemCode::MemberDormant),
+            Failure::MemberNotFound => Problem::new(S::NOT_FOUND, ProblemCode::MemberNotFound),
+            Failure::NotApplicable => Problem::new(S::CONFLICT, ProblemCode::CertificationNotApplicable),
+            Failure::IdentityMismatch => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::CertificationIdentityMismatch)
+            }
+            Failure::GuardianRequired => Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::GuardianRequired),
             Failure::CertificationRateLimited { retry_after_seconds } => {
-                Problem::new(S::TOO_MANY_REQUESTS, "certification.rate_limited").retry_after(retry_after_seconds)
+                Problem::new(S::TOO_MANY_REQUESTS, ProblemCode::CertificationRateLimited)
+                    .retry_after(retry_after_seconds)
             }
-            Failure::NotIncheonResident => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.not_incheon_resident"),
-            Failure::DlsRejected => Problem::new(S::UNPROCESSABLE_ENTITY, "certification.dls_rejected"),
-            Failure::UpstreamUnavailable => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(5),
-            Failure::Unavailable(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
-            Failure::Busy(_) => Problem::new(S::SERVICE_UNAVAILABLE, "upstream.unavailable").retry_after(1),
-            Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, "internal"),
+            Failure::NotIncheonResident => {
+                Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::CertificationNotIncheonResident)
+            }
+            Failure::DlsRejected => Problem::new(S::UNPROCESSABLE_ENTITY, ProblemCode::CertificationDlsRejected),
+            Failure::UpstreamUnavailable => {
+                Problem::new(S::SERVICE_UNAVAILABLE, ProblemCode::UpstreamUnavailable).retry_after(5)
+            }
+            Failure::Unavailable(_) => {
+                Problem::new(S::SERVICE_UNAVAILABLE, ProblemCode::UpstreamUnavailable).retry_after(1)
+            }
+            Failure::Busy(_) => Problem::new(S::SERVICE_UNAVAILABLE, ProblemCode::UpstreamUnavailable).retry_after(1),
+            Failure::Internal(_) => Problem::new(S::INTERNAL_SERVER_ERROR, ProblemCode::Internal),
         }
     }
 }

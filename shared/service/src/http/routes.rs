@@ -19,9 +19,9 @@ macro_rules! route_declarations {
         $callback! {
             /// Sign-up's first step, the reference data and, behind API Gateway, the catch-all.
             StartSignup "start-signup" START_SIGNUP start_signup {
-                GetHealthz: GET "/healthz" => reference::healthz, auth Public;
-                GetTerms: GET "/v1/terms" => reference::terms, auth Public;
-                GetLibraries: GET "/v1/libraries" => reference::libraries, auth Public;
+                GetHealthz: GET "/healthz" => reference::healthz, auth Public, cacheable;
+                GetTerms: GET "/v1/terms" => reference::terms, auth Public, cacheable;
+                GetLibraries: GET "/v1/libraries" => reference::libraries, auth Public, cacheable;
                 GetUsername: GET "/v1/usernames/{username}" => reference::username_availability, auth Public;
                 PostSignups: POST "/v1/signups" => signup::start_signup, auth Public;
             }

@@ -5,14 +5,15 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use membership_domain::member::MemberType;
+use membership_domain::signup::SignupStep;
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
+use super::answer::Answer;
 use super::extract::{ApiJson, ClientChannel, ConsentBody, PathParam, SignupBearer};
 use super::identity::IdentityBody;
-use crate::app::signup::{ChildForm, MemberForm};
+use crate::app::signup::{ChildForm, MemberForm, StartedSignup};
 use crate::app::{Failure, Service};
 
 #[derive(Deserialize)]
@@ -26,16 +27,27 @@ pub async fn start_signup(
     ApiJson(body): ApiJson<StartSignupBody>,
 ) -> Result<impl IntoResponse, Failure> {
     let started = service.start_signup(body.member_type).await?;
-    let session = &started.session;
+    let StartedSignup { session, token } = started;
     let location = format!("/v1/signups/{}", session.id);
-    let body = json!({
-        "signupId": session.id,
-        "signupToken": started.token,
-        "memberType": session.member_type,
-        "step": session.step,
-        "expiresAt": session.expires_at.format(&Rfc3339).unwrap_or_default(),
-    });
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(body)))
+    let body = StartedAnswer {
+        signup_id: session.id,
+        signup_token: token,
+        member_type: session.member_type,
+        step: session.step,
+        expires_at: session.expires_at,
+    };
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Answer(body)))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StartedAnswer {
+    signup_id: String,
+    signup_token: String,
+    member_type: MemberType,
+    step: SignupStep,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: time::OffsetDateTime,
 }
 
 #[derive(Deserialize)]

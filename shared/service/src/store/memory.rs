@@ -19,6 +19,7 @@ impl MemoryTable {
     }
 
     /// Every item, for tests that look at all that was stored.
+    #[cfg(feature = "test-support")]
     pub fn dump(&self) -> Vec<Item> {
         self.lock().values().cloned().collect()
     }
@@ -154,6 +155,7 @@ impl Table for MemoryTable {
         Ok(())
     }
 
+    #[cfg(feature = "test-support")]
     async fn put_batch(&self, batch: Vec<Item>) -> Result<(), StoreError> {
         let mut items = self.lock();
         for item in batch {

@@ -157,6 +157,8 @@ pub trait Table: Send + Sync + 'static {
     /// Deletes the items unconditionally, in batches, until none is left unprocessed.
     async fn delete_batch(&self, keys: Vec<Key>) -> Result<(), StoreError>;
 
-    /// Puts the items unconditionally, in batches, until none is left unprocessed.
+    /// Puts the items unconditionally, in batches, until none is left unprocessed: tests and the
+    /// local server seed a table with it; the service never writes without a condition.
+    #[cfg(feature = "test-support")]
     async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError>;
 }

@@ -101,9 +101,11 @@ pub(super) async fn complete(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let fields: Value = if is_json(&headers, header::CONTENT_TYPE) {
-        serde_json::from_slice(&body).map_err(|_| Problem::new(StatusCode::BAD_REQUEST, "request.malformed"))?
+        serde_json::from_slice(&body)
+            .map_err(|_| Problem::new(StatusCode::BAD_REQUEST, ProblemCode::RequestMalformed))?
     } else {
-        let pairs = form_pairs(&body).ok_or_else(|| Problem::new(StatusCode::BAD_REQUEST, "request.malformed"))?;
+        let pairs =
+            form_pairs(&body).ok_or_else(|| Problem::new(StatusCode::BAD_REQUEST, ProblemCode::RequestMalformed))?;
         // An empty form field is a field not given.
         Value::Object(pairs.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k, Value::String(v))).collect())
     };
@@ -116,7 +118,7 @@ pub(super) async fn complete(
     let Some((method, req_no, return_url)) =
         sim.nice.with_request(&body.token_version_id, |i| (i.method, i.req_no.clone(), i.return_url.clone()))
     else {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "not_found"));
+        return Err(Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound));
     };
     // Only a request posted to a window has a return page to go to.
     let return_url = return_url.ok_or_else(|| Problem::validation("/tokenVersionId", "window_not_opened"))?;
@@ -190,7 +192,7 @@ pub(super) async fn complete(
             let integrity = issued.keys.integrity(&enc_data);
             (enc_data, integrity)
         })
-        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "not_found"))?;
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, ProblemCode::NotFound))?;
     if is_json(&headers, header::ACCEPT) {
         let fields = json!({
             "token_version_id": body.token_version_id,

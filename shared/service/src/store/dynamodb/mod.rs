@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, WriteRequest};
 use aws_sdk_dynamodb::Client;
 
 mod wire;
@@ -114,6 +114,7 @@ impl DynamoTable {
 
     /// Every item of the table, page by page: for tests and inspection only (the service itself
     /// never scans).
+    #[cfg(feature = "test-support")]
     pub async fn scan_all(&self) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Attributes> = None;
@@ -345,11 +346,15 @@ impl Table for DynamoTable {
         self.batch_write(requests).await
     }
 
+    #[cfg(feature = "test-support")]
     async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
         let requests = items
             .into_iter()
             .map(|item| {
-                let put = PutRequest::builder().set_item(Some(attributes_of(item)?)).build().map_err(built)?;
+                let put = aws_sdk_dynamodb::types::PutRequest::builder()
+                    .set_item(Some(attributes_of(item)?))
+                    .build()
+                    .map_err(built)?;
                 Ok(WriteRequest::builder().put_request(put).build())
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
