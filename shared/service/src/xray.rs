@@ -113,6 +113,12 @@ pub fn secrets_manager(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager
     aws_sdk_secretsmanager::Client::from_conf(config)
 }
 
+/// A KMS client whose calls (the ID token's `Sign`, the JWKS's `GetPublicKey`) are traced.
+pub fn kms(config: &aws_config::SdkConfig) -> aws_sdk_kms::Client {
+    let config = aws_sdk_kms::config::Builder::from(config).interceptor(TraceAwsCalls).build();
+    aws_sdk_kms::Client::from_conf(config)
+}
+
 /// An SES client whose calls are traced.
 pub fn ses(config: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
     let config = aws_sdk_sesv2::config::Builder::from(config).interceptor(TraceAwsCalls).build();

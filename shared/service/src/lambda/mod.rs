@@ -275,11 +275,8 @@ impl SsoConfiguration {
         secret: &serde_json::Value,
     ) -> Result<crate::sso::Provider, ConfigError> {
         let clients = crate::sso::Clients::from_json(&secret.to_string())?;
-        let signer = crate::sso::kms::KmsSigner::new(
-            aws_sdk_kms::Client::new(config),
-            self.signing_key,
-            self.previous_signing_key,
-        );
+        let signer =
+            crate::sso::kms::KmsSigner::new(crate::xray::kms(config), self.signing_key, self.previous_signing_key);
         Ok(crate::sso::Provider {
             issuer: self.issuer,
             authorization_endpoint: self.authorization_endpoint,
