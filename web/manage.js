@@ -2,12 +2,12 @@
 // 회원탈퇴, 내 정보 내려받기 and 일반회원 전환 (a child member who has turned 14).
 
 import { idempotencyKeys, libraries, memberRequest, request, session, terms } from './api.js';
-import { alertBox, announce, busyWhile, field, h, ready, selectField, seoulDate, showScreen, uid } from './dom.js';
-import { libraryName, t } from './i18n.js';
+import { alertBox, announce, busyWhile, field, h, ready, seoulDate, showScreen, uid } from './dom.js';
+import { t } from './i18n.js';
 import { verifyIdentity } from './identity.js';
 import { passwordHints } from './password.js';
 import { clearProblems, fillAlert, focusAlert, markField, showProblem } from './problems.js';
-import { agreeToAll, privacySummary } from './signup.js';
+import { agreeToAll, librarySelect, privacySummary } from './signup.js';
 
 /**
  * The signed-in member (GET /v1/members/me), or null after sending the visitor to sign in (no
@@ -60,19 +60,7 @@ export async function renderEdit(app) {
   const child = me.memberType === 'child';
   const email = field({ label: child ? 'me.guardianEmail' : 'info.email', name: 'email', pointer: '/email', type: 'email', autocomplete: 'email', maxlength: 254 });
   const phone = field({ label: child ? 'me.guardianPhone' : 'info.phone', name: 'phone', pointer: '/phone', type: 'tel', hint: 'info.phoneHint', autocomplete: 'tel', maxlength: 13 });
-  const library = selectField({
-    label: 'info.library',
-    name: 'home-library',
-    pointer: '/homeLibrary',
-    placeholder: 'info.libraryChoose',
-    options: institutions.map((lib) => h('option', { value: lib.code, text: libraryName(lib), attrs: { 'data-library': lib.code } })),
-  });
-  app.onLanguage(library.input, () => {
-    for (const option of library.input.querySelectorAll('option[data-library]')) {
-      const lib = institutions.find((l) => l.code === option.value);
-      if (lib) option.textContent = libraryName(lib);
-    }
-  });
+  const library = librarySelect(app, institutions);
   email.input.value = me.email ?? '';
   phone.input.value = me.phone ?? '';
   library.input.value = me.homeLibrary ?? '';

@@ -540,19 +540,7 @@ async function showInfoStep() {
   const hints = passwordHints(password.input, username.input);
   const email = field({ label: child ? 'info.emailChild' : 'info.email', name: 'email', pointer: '/email', type: 'email', autocomplete: 'email', maxlength: 254 });
   const phone = field({ label: child ? 'info.phoneChild' : 'info.phone', name: 'phone', pointer: '/phone', type: 'tel', hint: 'info.phoneHint', autocomplete: 'tel', maxlength: 13 });
-  const library = selectField({
-    label: 'info.library',
-    name: 'home-library',
-    pointer: '/homeLibrary',
-    placeholder: 'info.libraryChoose',
-    options: institutions.map((lib) => h('option', { value: lib.code, text: libraryName(lib), attrs: { 'data-library': lib.code } })),
-  });
-  app.onLanguage(library.input, () => {
-    for (const option of library.input.querySelectorAll('option[data-library]')) {
-      const lib = institutions.find((l) => l.code === option.value);
-      if (lib) option.textContent = libraryName(lib);
-    }
-  });
+  const library = librarySelect(app, institutions);
 
   checkButton.addEventListener('click', async () => {
     clearProblems(username.wrapper);
@@ -677,4 +665,22 @@ function showDone(member) {
       h('a', { class: 'button', href: '#/certify', i18n: 'nav.certify' }),
     ),
   );
+}
+
+/** The 소속도서관 select of the nine institutions, whose names follow the language. */
+export function librarySelect(app, institutions) {
+  const library = selectField({
+    label: 'info.library',
+    name: 'home-library',
+    pointer: '/homeLibrary',
+    placeholder: 'info.libraryChoose',
+    options: institutions.map((lib) => h('option', { value: lib.code, text: libraryName(lib), attrs: { 'data-library': lib.code } })),
+  });
+  app.onLanguage(library.input, () => {
+    for (const option of library.input.querySelectorAll('option[data-library]')) {
+      const lib = institutions.find((l) => l.code === option.value);
+      if (lib) option.textContent = libraryName(lib);
+    }
+  });
+  return library;
 }

@@ -123,17 +123,7 @@ export async function registerDlsAccount(dlsName, dlsId, dlsPassword, createdOn)
 
 /** A general member created through the API alone, for tests that need one to exist already. */
 export async function signUpThroughApi(person, member) {
-  const started = await api('POST', '/v1/signups', { memberType: 'general' });
-  const auth = { authorization: `Bearer ${started.body.signupToken}` };
-  const id = started.body.signupId;
-  const { body: termsBody } = await api('GET', '/v1/terms');
-  const consents = termsBody.documents.filter((d) => d.step === 'signup').map((d) => ({ document: d.id, version: d.version, agreed: true }));
-  assert.equal((await api('POST', `/v1/signups/${id}/consents`, { consents }, auth)).status, 200);
-  const identity = await verifiedThroughApi('signup', started.body.signupToken, person);
-  assert.equal((await api('POST', `/v1/signups/${id}/identity`, { identity }, auth)).status, 200);
-  const created = await api('POST', `/v1/signups/${id}/member`, member, auth);
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  return created.body;
+  return signUpAnyThroughApi('general', person, member);
 }
 
 /**

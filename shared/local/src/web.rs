@@ -12,6 +12,9 @@ pub struct Asset {
     pub path: &'static str,
     pub content_type: &'static str,
     pub body: &'static str,
+    /// Files of the client are always revalidated (`no-cache`: a rebuilt binary serves the new
+    /// client at once); a page under `/oauth2` is never stored (API.md, single sign-on).
+    pub cache_control: &'static str,
 }
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -21,7 +24,15 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 macro_rules! asset {
     ($path:literal, $content_type:expr, $file:literal) => {
-        Asset { path: $path, content_type: $content_type, body: include_str!(concat!("../../../web/", $file)) }
+        asset!($path, $content_type, $file, "no-cache")
+    };
+    ($path:literal, $content_type:expr, $file:literal, $cache_control:literal) => {
+        Asset {
+            path: $path,
+            content_type: $content_type,
+            body: include_str!(concat!("../../../web/", $file)),
+            cache_control: $cache_control,
+        }
     };
 }
 
@@ -30,7 +41,7 @@ pub static ASSETS: [Asset; 16] = [
     asset!("/", HTML, "index.html"),
     // Single sign-on's authorization page (API.md): the same client, which reads the request from
     // its query.
-    asset!("/oauth2/authorize", HTML, "index.html"),
+    asset!("/oauth2/authorize", HTML, "index.html", "no-store"),
     asset!("/web/app.css", CSS, "app.css"),
     asset!("/web/app.js", JS, "app.js"),
     asset!("/web/i18n.js", JS, "i18n.js"),
@@ -61,8 +72,7 @@ fn serve(asset: &'static Asset) -> Response {
     let mut response = asset.body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-    // Always revalidated: a rebuilt binary serves the new client at once.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(asset.cache_control));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if asset.content_type == HTML {

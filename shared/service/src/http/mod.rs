@@ -152,14 +152,12 @@ pub fn finish(router: Router) -> Router {
 /// API.md: every answer but the reference data may carry a token or personal data, and is never
 /// stored by a cache (`Cache-Control: no-store`). A route of the table says so in its declaration;
 /// what no route of the table answers (a 404, a local-only page) is private unless it says otherwise.
-fn cache_policy(method: &Method, path: &str, matched: Option<&MatchedPath>) -> CachePolicy {
+fn cache_policy(method: &Method, matched: Option<&MatchedPath>) -> CachePolicy {
     // axum answers HEAD with the GET route.
     let method = if method == Method::HEAD { &Method::GET } else { method };
     match matched.and_then(|path| Route::find(method, path.as_str())) {
         Some(route) if route.cacheable => CachePolicy::Cacheable,
         Some(_) => CachePolicy::NoStore,
-        // API.md names everything under /oauth2 (the authorization page the local crate serves too).
-        None if path.starts_with("/oauth2/") => CachePolicy::NoStore,
         None => CachePolicy::NoStoreUnlessSet,
     }
 }
@@ -183,7 +181,7 @@ async fn observe(request: Request, next: Next) -> Response {
     );
     let method = request.method().clone();
     let matched = request.extensions().get::<MatchedPath>();
-    let cache = cache_policy(&method, request.uri().path(), matched);
+    let cache = cache_policy(&method, matched);
     let route = matched.map(|p| p.as_str().to_owned());
     let invocation = crate::telemetry::Invocation::of(request.extensions());
     let span = tracing::info_span!(
